@@ -253,7 +253,8 @@ impl Integration {
             difi_tjeneste: default_difi_tjeneste(),
             client_id: crate::SHARED_TEST_CLIENT_ID.into(),
             name: "Skatteetaten shared test client".into(),
-            description: "The Tax Administration's integration for vendors without their own".into(),
+            description: "The Tax Administration's integration for vendors without their own"
+                .into(),
             organisation_number: "974761076".into(),
             scopes: VAT_SCOPES.iter().map(|s| s.to_string()).collect(),
             grant_types: default_grant_types(),
@@ -311,7 +312,9 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_refused_with_the_key_named() {
-        let err = IntegrationFile::parse("[[integration]]\nclient_id = \"x\"\nredirect_uri = \"y\"\n").unwrap_err();
+        let err =
+            IntegrationFile::parse("[[integration]]\nclient_id = \"x\"\nredirect_uri = \"y\"\n")
+                .unwrap_err();
         assert!(err.to_string().contains("redirect_uri"), "{err}");
     }
 }
