@@ -1,1 +1,54 @@
-fn main() {}
+//! `mva`: ID-porten login, VAT return validation and submission, and a local simulator.
+//!
+//! This is the binary's edge: parse the command line, run the command, print the error chain and map it to a
+//! fixed exit code (see `exit.rs` and the README's table).
+
+mod cli;
+mod commands;
+mod exit;
+mod output;
+mod settings;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    init_logging(cli.global.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("mva: cannot start: {e}");
+            return ExitCode::from(exit::FAILURE);
+        }
+    };
+    match runtime.block_on(commands::run(cli)) {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            if exit::is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("mva: {err:#}");
+            if let Some(help) = exit::help_for(&err) {
+                eprintln!("help: {help}");
+            }
+            ExitCode::from(exit::code_for(&err))
+        }
+    }
+}
+
+/// Logs to stderr at the level -v asks for. Nothing logs tokens; `RUST_LOG` overrides.
+fn init_logging(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("{level},hyper=warn,reqwest=warn")));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}

@@ -1,0 +1,318 @@
+//! The command line: one struct per subcommand, parsed by clap.
+//!
+//! Settings that describe the integration (issuer, client, redirect URI, ...) come from flags, then `MVA_*`
+//! environment variables (clap reads them), then the profile in the config file, then built-in defaults
+//! (see `settings.rs`).
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// File VAT returns (mva-melding) with the Norwegian Tax Administration: ID-porten login, validation, submission
+/// over Altinn 3, and a local simulator of all three.
+#[derive(Debug, Parser)]
+#[command(name = "mva", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+    /// Options shared by all commands.
+    #[command(flatten)]
+    pub global: GlobalOptions,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalOptions {
+    /// The configuration file (TOML with named profiles) [default: $MVA_HOME/config.toml or the platform's config
+    /// dir]. Give it before the command (`mva --config FILE login`) or as MVA_CONFIG.
+    #[arg(long, env = "MVA_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The profile: a named set of settings in the config file, and its own stored session.
+    #[arg(long, global = true, env = "MVA_PROFILE", value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Log what happens (never tokens) to stderr: -v for info, -vv for debug.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Log in with ID-porten in the browser and store the session.
+    Login(LoginArgs),
+    /// Print a valid access token (refreshed when needed), for scripts: `curl -H "Authorization: Bearer $(mva token)"`.
+    Token(TokenArgs),
+    /// Show who is logged in: person (masked), level, scopes, issuer, client, expiry.
+    Whoami(WhoamiArgs),
+    /// Log out: revoke the tokens, end the ID-porten session in the browser, forget the tokens.
+    Logout(LogoutArgs),
+    /// Check an integration's settings from Samarbeidsportalen.
+    #[command(subcommand)]
+    Integration(IntegrationCommand),
+    /// Run the local simulator of ID-porten, the validation API and Altinn 3.
+    Sim(SimArgs),
+    /// Validate VAT returns (and envelopes): locally, then with the Tax Administration's validation API.
+    Validate(ValidateArgs),
+    /// Submit a VAT return through Altinn 3, wait for the feedback and save the receipt.
+    Submit(SubmitArgs),
+    /// Show where a submission stands and fetch its feedback.
+    Status(StatusArgs),
+    /// The whole job on the embedded simulator: log in, validate, submit, get the receipt. No network, no set-up.
+    Demo(DemoArgs),
+}
+
+/// Which ID-porten and which integration: shared by login, token, whoami, logout and the VAT commands.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ProviderArgs {
+    /// The ID-porten environment: test or prod [default: test].
+    #[arg(long, env = "MVA_ENV", value_name = "test|prod")]
+    pub env: Option<String>,
+    /// Any OpenID provider by issuer URL instead of an environment (the simulator, a test provider).
+    #[arg(long, env = "MVA_ISSUER", value_name = "URL")]
+    pub issuer: Option<String>,
+    /// The integration's client_id [default: the Tax Administration's shared test client].
+    #[arg(long, env = "MVA_CLIENT_ID", value_name = "ID")]
+    pub client_id: Option<String>,
+}
+
+/// Settings only a login needs.
+#[derive(Debug, Args, Clone, Default)]
+pub struct LoginSettings {
+    /// The redirect URI registered for the integration; `mva` listens there [default: http://localhost:12345/token].
+    #[arg(long, env = "MVA_REDIRECT_URI", value_name = "URI")]
+    pub redirect_uri: Option<String>,
+    /// Scopes to request, space separated [default: openid skatteetaten:mvameldingvalidering skatteetaten:mvameldinginnsending].
+    #[arg(long, env = "MVA_SCOPE", value_name = "SCOPES")]
+    pub scope: Option<String>,
+    /// The level of assurance: idporten-loa-substantial or idporten-loa-high [default: substantial].
+    #[arg(long, env = "MVA_ACR_VALUES", value_name = "LEVEL")]
+    pub acr_values: Option<String>,
+    /// The language of ID-porten's pages: nb, nn, en or se [default: nb].
+    #[arg(long, env = "MVA_UI_LOCALES", value_name = "LOCALE")]
+    pub ui_locales: Option<String>,
+    /// Force a fresh login even if ID-porten has a session (prompt=login).
+    #[arg(long)]
+    pub prompt_login: bool,
+    /// Send the request by PAR (pushed authorization request) when the provider supports it.
+    #[arg(long)]
+    pub par: bool,
+    /// How the client authenticates at the token endpoint: none, client_secret_basic, client_secret_post, private_key_jwt.
+    #[arg(long, env = "MVA_CLIENT_AUTH", value_name = "METHOD")]
+    pub client_auth: Option<String>,
+    /// The RSA private key (PEM) for private_key_jwt.
+    #[arg(long, env = "MVA_PRIVATE_KEY", value_name = "FILE")]
+    pub private_key: Option<PathBuf>,
+    /// The key id (kid) registered for the private key.
+    #[arg(long, env = "MVA_KEY_ID", value_name = "KID")]
+    pub key_id: Option<String>,
+    /// Where ID-porten sends the browser after logout; must be registered [default: none].
+    #[arg(long, env = "MVA_POST_LOGOUT_REDIRECT_URI", value_name = "URI")]
+    pub post_logout_redirect_uri: Option<String>,
+}
+
+/// How the browser is opened.
+#[derive(Debug, Args, Clone, Default)]
+pub struct BrowserArgs {
+    /// Run CMD with the URL as its last argument instead of the system browser.
+    #[arg(long, value_name = "CMD")]
+    pub browser_command: Option<String>,
+    /// Do not open a browser: print the URL to open.
+    #[arg(long, conflicts_with = "browser_command")]
+    pub no_browser: bool,
+}
+
+/// `mva login`.
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// Provider and client.
+    #[command(flatten)]
+    pub provider: ProviderArgs,
+    /// Login settings.
+    #[command(flatten)]
+    pub login: LoginSettings,
+    /// Browser.
+    #[command(flatten)]
+    pub browser: BrowserArgs,
+    /// How long to wait for the login in the browser, in seconds [default: 300].
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<u64>,
+    /// Print the result as JSON (no tokens).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `mva token`.
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// Provider and client.
+    #[command(flatten)]
+    pub provider: ProviderArgs,
+    /// Print JSON {access_token, expires_at, scope} instead of the bare token.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `mva whoami`.
+#[derive(Debug, Args)]
+pub struct WhoamiArgs {
+    /// Provider and client.
+    #[command(flatten)]
+    pub provider: ProviderArgs,
+    /// Show the national identity number in full.
+    #[arg(long)]
+    pub show_pid: bool,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `mva logout`.
+#[derive(Debug, Args)]
+pub struct LogoutArgs {
+    /// Provider and client.
+    #[command(flatten)]
+    pub provider: ProviderArgs,
+    /// Login settings (for the post-logout redirect and client authentication at revocation).
+    #[command(flatten)]
+    pub login: LoginSettings,
+    /// Only forget the stored tokens; do not revoke them or end the ID-porten session.
+    #[arg(long)]
+    pub local: bool,
+    /// Browser.
+    #[command(flatten)]
+    pub browser: BrowserArgs,
+    /// How long to wait for ID-porten to send the browser back after logout, in seconds [default: 120].
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<u64>,
+}
+
+/// `mva integration ...`.
+#[derive(Debug, Subcommand)]
+pub enum IntegrationCommand {
+    /// Check the settings registered in Samarbeidsportalen (a TOML file) against ID-porten's rules and this
+    /// software's configuration.
+    Check(IntegrationCheckArgs),
+}
+
+/// `mva integration check`.
+#[derive(Debug, Args)]
+pub struct IntegrationCheckArgs {
+    /// The integration file (see `docs/integration.md`).
+    pub file: PathBuf,
+    /// Provider and client (the software's configuration to compare with).
+    #[command(flatten)]
+    pub provider: ProviderArgs,
+    /// Login settings (the software's configuration to compare with).
+    #[command(flatten)]
+    pub login: LoginSettings,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `mva sim`.
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    /// The port on 127.0.0.1 [default: 7070, or the config file's].
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// The simulator's configuration: integrations, test persons, settings (see crates/sim/README.md).
+    #[arg(long = "config", value_name = "FILE")]
+    pub sim_config: Option<PathBuf>,
+    /// Accept `sim_pid=` on /authorize to log a test person in without the page (for automated tests).
+    #[arg(long)]
+    pub headless_login: bool,
+}
+
+/// `mva validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// The files: returns (mva-melding) and envelopes (konvolutt); a return and an envelope given together are
+    /// also checked against each other.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Only the local checks (XML, XSD, consistency); no network, no login needed.
+    #[arg(long)]
+    pub offline: bool,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Threads for local validation [default: the number of cores].
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Provider and client (whose login is used for the validation API).
+    #[command(flatten)]
+    pub provider: ProviderArgs,
+    /// The validation API's URL [default: the environment's].
+    #[arg(long, env = "MVA_VALIDATION_URL", value_name = "URL")]
+    pub validation_url: Option<String>,
+}
+
+/// `mva submit`.
+#[derive(Debug, Args)]
+pub struct SubmitArgs {
+    /// The VAT return (mva-melding XML).
+    pub file: PathBuf,
+    /// The organisation the return is for (9 digits).
+    #[arg(long, value_name = "ORGNR")]
+    pub org: String,
+    /// The envelope (konvolutt); built from the return when not given.
+    #[arg(long, value_name = "FILE")]
+    pub envelope: Option<PathBuf>,
+    /// Attachments (PDF, images, office documents, XML), at most 25 MB each.
+    #[arg(long = "attach", value_name = "FILE")]
+    pub attachments: Vec<PathBuf>,
+    /// Where the receipt, payment information and validation result are saved [default: ./mva-<instance>].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Submit again even though this return was submitted before (a deliberate correction).
+    #[arg(long)]
+    pub force_new: bool,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Provider and client.
+    #[command(flatten)]
+    pub provider: ProviderArgs,
+    /// Base URLs of the services.
+    #[command(flatten)]
+    pub services: ServiceArgs,
+}
+
+/// `mva status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// The instance ("partyId/instanceGuid"); without it, all submissions in the journal.
+    pub instance: Option<String>,
+    /// Where feedback files are saved.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Provider and client.
+    #[command(flatten)]
+    pub provider: ProviderArgs,
+    /// Base URLs of the services.
+    #[command(flatten)]
+    pub services: ServiceArgs,
+}
+
+/// Base URLs of the validation API, the Altinn token exchange and the submission app.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ServiceArgs {
+    /// All three services on one host (the simulator), e.g. http://127.0.0.1:7070.
+    #[arg(long, env = "MVA_SERVICES_URL", value_name = "URL")]
+    pub services_url: Option<String>,
+}
+
+/// `mva demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Where the receipt and payment information are saved [default: ./mva-demo].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// A VAT return to use instead of the bundled example.
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+}

@@ -1,0 +1,112 @@
+//! `mva integration check FILE`: the integration's settings against the rules and this software's configuration.
+
+use anyhow::Result;
+use idporten::integration::{ClientAuthMethod, IntegrationFile};
+use idporten::integration_check::{check as check_integration, Finding, Severity, SoftwareSettings};
+use serde::Serialize;
+
+use crate::cli::IntegrationCheckArgs;
+use crate::exit;
+use crate::output;
+use crate::settings::{self, ProfileSettings};
+
+#[derive(Serialize)]
+struct Report<'a> {
+    client_id: &'a str,
+    name: &'a str,
+    findings: Vec<Finding>,
+}
+
+/// Runs the check; exit code [`exit::FINDINGS`] when any finding is an error.
+pub fn check(ctx: &ProfileSettings, args: IntegrationCheckArgs) -> Result<u8> {
+    let file = IntegrationFile::read(&args.file)?;
+    if file.integrations.is_empty() {
+        anyhow::bail!(
+            "{} has no [[integration]] table; see docs/integration.md for the format",
+            args.file.display()
+        );
+    }
+    let software = software_settings(ctx, &args)?;
+    // Compare the software with the integration it uses; the others are checked on their own.
+    let used = file.integrations.iter().any(|i| i.client_id == software.client_id);
+    let mut reports = Vec::new();
+    for integration in &file.integrations {
+        let compare = if used {
+            (integration.client_id == software.client_id).then_some(&software)
+        } else {
+            Some(&software)
+        };
+        reports.push(Report {
+            client_id: &integration.client_id,
+            name: &integration.name,
+            findings: check_integration(integration, compare),
+        });
+    }
+    let errors = reports
+        .iter()
+        .flat_map(|r| &r.findings)
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    if args.json {
+        output::json(&reports)?;
+    } else {
+        print_reports(&reports, errors);
+    }
+    Ok(if errors > 0 { exit::FINDINGS } else { exit::SUCCESS })
+}
+
+fn print_reports(reports: &[Report<'_>], errors: usize) {
+    for r in reports {
+        println!("integration {} {}", r.client_id, r.name);
+        if r.findings.is_empty() {
+            println!("  ok: nothing to fix");
+        }
+        for f in &r.findings {
+            let tag = match f.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+                Severity::Info => "info",
+            };
+            println!("  {tag}: {}: {}", f.field, f.problem);
+            println!("    fix: {}", f.fix);
+        }
+    }
+    let warnings = reports
+        .iter()
+        .flat_map(|r| &r.findings)
+        .filter(|f| f.severity == Severity::Warning)
+        .count();
+    println!("{errors} error(s), {warnings} warning(s)");
+}
+
+fn software_settings(ctx: &ProfileSettings, args: &IntegrationCheckArgs) -> Result<SoftwareSettings> {
+    let provider = settings::provider(ctx, &args.provider)?;
+    let p = &ctx.profile;
+    let l = &args.login;
+    let method = l
+        .client_auth
+        .clone()
+        .or(p.client_auth.clone())
+        .unwrap_or_else(|| "none".into());
+    let client_auth: ClientAuthMethod = serde_json::from_value(serde_json::Value::String(method.clone()))
+        .map_err(|_| anyhow::anyhow!("unknown client authentication \"{method}\""))?;
+    let scopes = l
+        .scope
+        .clone()
+        .or(p.scope.clone())
+        .map(|s| s.split_whitespace().map(str::to_string).collect())
+        .unwrap_or_else(|| idporten::integration::VAT_SCOPES.iter().map(|s| s.to_string()).collect());
+    Ok(SoftwareSettings {
+        client_id: provider.client_id.as_str().to_string(),
+        redirect_uri: l
+            .redirect_uri
+            .clone()
+            .or(p.redirect_uri.clone())
+            .unwrap_or_else(|| idporten::SHARED_TEST_REDIRECT_URI.into()),
+        post_logout_redirect_uri: l.post_logout_redirect_uri.clone().or(p.post_logout_redirect_uri.clone()),
+        scopes,
+        client_auth,
+        uses_refresh_tokens: false,
+        environment: provider.environment,
+    })
+}

@@ -1,0 +1,33 @@
+//! One module per subcommand. Each returns the exit code of a normal end, or an error for `main` to print.
+
+mod demo;
+mod integration;
+mod login;
+mod logout;
+mod session;
+mod sim;
+mod status;
+mod submit;
+mod token;
+mod validate;
+mod whoami;
+
+use crate::cli::{Cli, Command, IntegrationCommand};
+use crate::settings;
+
+/// Runs the command.
+pub async fn run(cli: Cli) -> anyhow::Result<u8> {
+    let ctx = || settings::load(&cli.global);
+    match cli.command {
+        Command::Login(args) => login::run(&ctx()?, args).await,
+        Command::Token(args) => token::run(&ctx()?, args).await,
+        Command::Whoami(args) => whoami::run(&ctx()?, args).await,
+        Command::Logout(args) => logout::run(&ctx()?, args).await,
+        Command::Integration(IntegrationCommand::Check(args)) => integration::check(&ctx()?, args),
+        Command::Sim(args) => sim::run(args).await,
+        Command::Validate(args) => validate::run(&ctx()?, args).await,
+        Command::Submit(args) => submit::run(&ctx()?, args).await,
+        Command::Status(args) => status::run(&ctx()?, args).await,
+        Command::Demo(args) => demo::run(args).await,
+    }
+}

@@ -1,0 +1,47 @@
+//! Fixed exit codes, documented in the README. `main` maps every error to one of them.
+
+/// Success.
+pub const SUCCESS: u8 = 0;
+/// Any error not listed below.
+pub const FAILURE: u8 = 1;
+// 2 is clap's usage error.
+/// No valid session: not logged in, or the session is over. `mva login` fixes it.
+pub const NO_SESSION: u8 = 3;
+/// The login did not complete: cancelled, refused by ID-porten, timed out, or the listener could not start.
+pub const LOGIN_FAILED: u8 = 4;
+/// A provider or service could not be reached or failed (network, HTTP 5xx, bad answer).
+pub const UNAVAILABLE: u8 = 5;
+/// The input has errors: an invalid VAT return, or an integration check with errors.
+pub const FINDINGS: u8 = 6;
+/// The service refused the request: missing role (403), unknown organisation (404), rejected submission (409).
+pub const REFUSED: u8 = 7;
+
+/// The exit code for an error.
+pub fn code_for(err: &anyhow::Error) -> u8 {
+    for cause in err.chain() {
+        if let Some(e) = cause.downcast_ref::<idporten::Error>() {
+            return idporten_code(e);
+        }
+        if let Some(e) = cause.downcast_ref::<mva::Error>() {
+            return mva_code(e);
+        }
+    }
+    FAILURE
+}
+
+/// A line of advice for errors whose fix is not in the message itself.
+pub fn help_for(err: &anyhow::Error) -> Option<&'static str> {
+    match code_for(err) {
+        NO_SESSION => Some("run `mva login`"),
+        UNAVAILABLE => Some("check the network and the provider's status, then try again; nothing was lost"),
+        _ => None,
+    }
+}
+
+/// Whether the error is a closed stdout (`mva token | head -c1`): not a failure.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

@@ -1,0 +1,64 @@
+//! Printing results: plain lines for people, `--json` for programs. Tokens are printed only by `mva token`.
+
+use serde::Serialize;
+use std::io::Write;
+
+/// Prints a value as pretty JSON on stdout.
+pub fn json<T: Serialize>(value: &T) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+/// Formats a Unix time as local-agnostic RFC 3339 (UTC) and a relative "in 4 min" hint.
+pub fn when(unix: i64) -> String {
+    let at = time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .unwrap_or_else(|| unix.to_string());
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let delta = unix - now;
+    let rel = if delta >= 0 {
+        format!("in {}", duration(delta as u64))
+    } else {
+        format!("{} ago", duration((-delta) as u64))
+    };
+    format!("{at} ({rel})")
+}
+
+/// "1 h 5 min", "4 min 3 s", "12 s".
+pub fn duration(secs: u64) -> String {
+    match secs {
+        s if s >= 3600 => format!("{} h {} min", s / 3600, (s % 3600) / 60),
+        s if s >= 60 => format!("{} min {} s", s / 60, s % 60),
+        s => format!("{s} s"),
+    }
+}
+
+/// Masks a national identity number: birth date shown, personal digits hidden ("010185*****").
+pub fn mask_pid(pid: &str) -> String {
+    if pid.len() == 11 && pid.chars().all(|c| c.is_ascii_digit()) {
+        format!("{}*****", &pid[..6])
+    } else {
+        "*".repeat(pid.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pid_is_masked() {
+        assert_eq!(mask_pid("01818510078"), "018185*****");
+        assert_eq!(mask_pid("abc"), "***");
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(duration(3725), "1 h 2 min");
+        assert_eq!(duration(61), "1 min 1 s");
+        assert_eq!(duration(5), "5 s");
+    }
+}

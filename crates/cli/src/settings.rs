@@ -1,0 +1,255 @@
+//! Settings resolution: flags, then `MVA_*` environment variables (both through clap), then the profile in the
+//! config file, then built-in defaults (the test environment and the Tax Administration's shared test client).
+//!
+//! The config file (`$MVA_HOME/config.toml`, or `~/.config/mva/config.toml` on Linux, or `--config FILE`):
+//!
+//! ```toml
+//! profile = "default"            # used when --profile / MVA_PROFILE is not given
+//!
+//! [profiles.default]
+//! env = "test"
+//! client_id = "23cc2587-ea4e-4a5f-aa5c-dfce3d6c5f09"
+//! redirect_uri = "http://localhost:12345/token"
+//!
+//! [profiles.sim]
+//! issuer = "http://127.0.0.1:7070"
+//! services_url = "http://127.0.0.1:7070"
+//! ```
+
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::cli::{GlobalOptions, LoginSettings, ProviderArgs, ServiceArgs};
+
+/// One profile of the config file. Every field is optional; flags and environment variables win.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    /// test or prod.
+    pub env: Option<String>,
+    /// An issuer URL (instead of env).
+    pub issuer: Option<String>,
+    /// The integration's client_id.
+    pub client_id: Option<String>,
+    /// The registered redirect URI.
+    pub redirect_uri: Option<String>,
+    /// The registered post-logout redirect URI.
+    pub post_logout_redirect_uri: Option<String>,
+    /// Scopes, space separated.
+    pub scope: Option<String>,
+    /// idporten-loa-substantial or idporten-loa-high.
+    pub acr_values: Option<String>,
+    /// nb, nn, en, se.
+    pub ui_locales: Option<String>,
+    /// Always force a fresh login.
+    pub prompt_login: Option<bool>,
+    /// Use PAR.
+    pub par: Option<bool>,
+    /// none, client_secret_basic, client_secret_post, private_key_jwt.
+    pub client_auth: Option<String>,
+    /// The private key file for private_key_jwt.
+    pub private_key: Option<PathBuf>,
+    /// Its kid.
+    pub key_id: Option<String>,
+    /// A browser command.
+    pub browser_command: Option<String>,
+    /// The login timeout in seconds.
+    pub timeout: Option<u64>,
+    /// The base URL of all VAT services on one host (the simulator).
+    pub services_url: Option<String>,
+    /// The validation API's URL.
+    pub validation_url: Option<String>,
+}
+
+/// The config file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    /// The default profile's name.
+    pub profile: Option<String>,
+    /// The profiles by name.
+    #[serde(default)]
+    pub profiles: BTreeMap<String, Profile>,
+}
+
+/// The config file and the chosen profile.
+#[derive(Debug, Clone)]
+pub struct ProfileSettings {
+    /// The profile's name ("default" unless chosen).
+    pub profile_name: String,
+    /// The profile's settings (empty when the file or the profile does not exist).
+    pub profile: Profile,
+    /// `$MVA_HOME` or the platform's directory.
+    pub home: PathBuf,
+}
+
+/// Reads the config file and picks the profile.
+pub fn load(global: &GlobalOptions) -> Result<ProfileSettings> {
+    let home = idporten::home_dir().context("cannot find a directory for mva's files; set MVA_HOME")?;
+    let (path, explicit) = match &global.config {
+        Some(p) => (p.clone(), true),
+        None => (home.join("config.toml"), false),
+    };
+    let file = read_config(&path, explicit)?;
+    let profile_name = global
+        .profile
+        .clone()
+        .or(file.profile.clone())
+        .unwrap_or_else(|| "default".into());
+    let profile = match file.profiles.get(&profile_name) {
+        Some(p) => p.clone(),
+        None if global.profile.is_some() && !file.profiles.is_empty() => bail!(
+            "the profile \"{profile_name}\" is not in {}; it has: {}",
+            path.display(),
+            file.profiles.keys().cloned().collect::<Vec<_>>().join(", ")
+        ),
+        None => Profile::default(),
+    };
+    Ok(ProfileSettings {
+        profile_name,
+        profile,
+        home,
+    })
+}
+
+fn read_config(path: &Path, explicit: bool) -> Result<ConfigFile> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => toml::from_str(&text).with_context(|| format!("the config file {} is not valid", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => Ok(ConfigFile::default()),
+        Err(e) => Err(e).with_context(|| format!("cannot read the config file {}", path.display())),
+    }
+}
+
+/// The provider and client, resolved.
+#[derive(Debug, Clone)]
+pub struct Provider {
+    /// The issuer.
+    pub issuer: idporten::Issuer,
+    /// "test", "prod", or "custom" for an issuer given by URL.
+    pub environment: String,
+    /// The client.
+    pub client_id: idporten::ClientId,
+    /// The profile name.
+    pub profile: String,
+}
+
+impl Provider {
+    /// The key of this session in the token store.
+    pub fn store_key(&self) -> idporten::StoreKey {
+        idporten::StoreKey {
+            issuer: self.issuer.clone(),
+            client_id: self.client_id.clone(),
+            profile: self.profile.clone(),
+        }
+    }
+}
+
+/// Resolves the provider and the client.
+pub fn provider(ctx: &ProfileSettings, args: &ProviderArgs) -> Result<Provider> {
+    let p = &ctx.profile;
+    let issuer_text = args.issuer.clone().or(p.issuer.clone());
+    let env_text = args.env.clone().or(p.env.clone());
+    let (issuer, environment) = match (issuer_text, env_text) {
+        (Some(issuer), _) => (idporten::Issuer::parse(&issuer)?, "custom".to_string()),
+        (None, env) => {
+            let env = env.unwrap_or_else(|| "test".into());
+            let parsed: idporten::Environment = env.parse()?;
+            (parsed.issuer(), env)
+        }
+    };
+    let client_id = args
+        .client_id
+        .clone()
+        .or(p.client_id.clone())
+        .unwrap_or_else(|| idporten::SHARED_TEST_CLIENT_ID.into());
+    Ok(Provider {
+        issuer,
+        environment,
+        client_id: idporten::ClientId::new(client_id),
+        profile: ctx.profile_name.clone(),
+    })
+}
+
+/// Resolves everything a login needs into the library's client configuration.
+pub fn client_config(ctx: &ProfileSettings, provider: &Provider, args: &LoginSettings) -> Result<idporten::ClientConfig> {
+    let p = &ctx.profile;
+    let redirect = args
+        .redirect_uri
+        .clone()
+        .or(p.redirect_uri.clone())
+        .unwrap_or_else(|| idporten::SHARED_TEST_REDIRECT_URI.into());
+    let mut config = idporten::ClientConfig::new(
+        provider.issuer.clone(),
+        provider.client_id.clone(),
+        idporten::RedirectUri::parse(&redirect)?,
+    );
+    if let Some(uri) = args.post_logout_redirect_uri.clone().or(p.post_logout_redirect_uri.clone()) {
+        config.post_logout_redirect_uri = Some(idporten::RedirectUri::parse(&uri)?);
+    }
+    if let Some(scope) = args.scope.clone().or(p.scope.clone()) {
+        config.scopes = scope.split_whitespace().map(str::to_string).collect();
+        if config.scopes.is_empty() {
+            bail!("--scope is empty; give at least openid");
+        }
+    }
+    if let Some(acr) = args.acr_values.clone().or(p.acr_values.clone()) {
+        config.acr = acr.parse()?;
+    }
+    if let Some(locale) = args.ui_locales.clone().or(p.ui_locales.clone()) {
+        config.ui_locale = locale.parse()?;
+    }
+    config.prompt_login = args.prompt_login || p.prompt_login.unwrap_or(false);
+    config.use_par = args.par || p.par.unwrap_or(false);
+    config.client_auth = client_auth(args, p)?;
+    Ok(config)
+}
+
+fn client_auth(args: &LoginSettings, p: &Profile) -> Result<idporten::ClientAuth> {
+    let method = args
+        .client_auth
+        .clone()
+        .or(p.client_auth.clone())
+        .unwrap_or_else(|| "none".into());
+    let secret = || -> Result<idporten::ClientSecret> {
+        match std::env::var("MVA_CLIENT_SECRET") {
+            Ok(s) if !s.is_empty() => Ok(idporten::ClientSecret::new(s)),
+            _ => bail!("client authentication {method} needs the client secret in the environment variable MVA_CLIENT_SECRET"),
+        }
+    };
+    Ok(match method.as_str() {
+        "none" => idporten::ClientAuth::None,
+        "client_secret_basic" => idporten::ClientAuth::ClientSecretBasic(secret()?),
+        "client_secret_post" => idporten::ClientAuth::ClientSecretPost(secret()?),
+        "private_key_jwt" => {
+            let path = args.private_key.clone().or(p.private_key.clone()).context(
+                "client authentication private_key_jwt needs the private key: --private-key FILE or MVA_PRIVATE_KEY",
+            )?;
+            let pem = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read the private key {}", path.display()))?;
+            let kid = args
+                .key_id
+                .clone()
+                .or(p.key_id.clone())
+                .context("private_key_jwt needs the key id registered with the key: --key-id KID or MVA_KEY_ID")?;
+            idporten::ClientAuth::PrivateKeyJwt {
+                key_pem: idporten::PrivateKeyPem::new(pem),
+                kid,
+            }
+        }
+        other => bail!(
+            "unknown client authentication \"{other}\"; use none, client_secret_basic, client_secret_post or private_key_jwt"
+        ),
+    })
+}
+
+/// The browser command: the flag, else the profile's.
+pub fn browser_command(ctx: &ProfileSettings, flag: &Option<String>) -> Option<String> {
+    flag.clone().or(ctx.profile.browser_command.clone())
+}
+
+/// The base URL of the VAT services when they all live on one host (the simulator).
+pub fn services_url(ctx: &ProfileSettings, args: &ServiceArgs) -> Option<String> {
+    args.services_url.clone().or(ctx.profile.services_url.clone())
+}
