@@ -147,6 +147,9 @@ pub struct TokenArgs {
     /// Provider and client.
     #[command(flatten)]
     pub provider: ProviderArgs,
+    /// The client's settings, used when the token must be refreshed (client authentication).
+    #[command(flatten, next_help_heading = "Refresh settings")]
+    pub login: LoginSettings,
     /// Print JSON {access_token, expires_at, scope} instead of the bare token.
     #[arg(long)]
     pub json: bool,

@@ -22,7 +22,7 @@ pub fn code_for(err: &anyhow::Error) -> u8 {
         if let Some(e) = cause.downcast_ref::<idporten::Error>() {
             return idporten_code(e);
         }
-        if let Some(e) = cause.downcast_ref::<mva::Error>() {
+        if let Some(e) = cause.downcast_ref::<mva::MvaError>() {
             return mva_code(e);
         }
     }
@@ -32,7 +32,6 @@ pub fn code_for(err: &anyhow::Error) -> u8 {
 /// A line of advice for errors whose fix is not in the message itself.
 pub fn help_for(err: &anyhow::Error) -> Option<&'static str> {
     match code_for(err) {
-        NO_SESSION => Some("run `mva login`"),
         UNAVAILABLE => Some("check the network and the provider's status, then try again; nothing was lost"),
         _ => None,
     }
@@ -44,4 +43,28 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
         c.downcast_ref::<std::io::Error>()
             .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
     })
+}
+
+fn idporten_code(e: &idporten::Error) -> u8 {
+    use idporten::Error as E;
+    match e {
+        E::SessionEnded | E::NotLoggedIn { .. } | E::StoredTokensCorrupt { .. } => NO_SESSION,
+        E::PortInUse { .. }
+        | E::ListenerBind { .. }
+        | E::LoginCancelled
+        | E::AuthorizationError { .. }
+        | E::LoginTimedOut { .. }
+        | E::CallbackIssuerMismatch { .. }
+        | E::CallbackIssuerMissing { .. }
+        | E::CallbackMissingCode
+        | E::CallbackMalformed { .. }
+        | E::BrowserCommandFailed { .. }
+        | E::BrowserNotOpened { .. } => LOGIN_FAILED,
+        E::ProviderUnreachable { .. } | E::ProviderStatus { .. } | E::ProviderResponse { .. } => UNAVAILABLE,
+        _ => FAILURE,
+    }
+}
+
+fn mva_code(_e: &mva::MvaError) -> u8 {
+    FAILURE
 }

@@ -6,6 +6,7 @@
 mod cli;
 mod commands;
 mod exit;
+mod last_login;
 mod output;
 mod settings;
 
@@ -14,7 +15,14 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    init_logging(cli.global.verbose);
+    // The simulator logs every request on one line; other commands are quiet unless asked.
+    let default_level = match (&cli.command, cli.global.verbose) {
+        (cli::Command::Sim(_), 0) => "info",
+        (_, 0) => "warn",
+        (_, 1) => "info",
+        _ => "debug",
+    };
+    init_logging(default_level);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -38,12 +46,7 @@ fn main() -> ExitCode {
 }
 
 /// Logs to stderr at the level -v asks for. Nothing logs tokens; `RUST_LOG` overrides.
-fn init_logging(verbose: u8) {
-    let level = match verbose {
-        0 => "warn",
-        1 => "info",
-        _ => "debug",
-    };
+fn init_logging(level: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("{level},hyper=warn,reqwest=warn")));
     tracing_subscriber::fmt()

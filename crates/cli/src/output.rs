@@ -19,7 +19,9 @@ pub fn when(unix: i64) -> String {
         .unwrap_or_else(|| unix.to_string());
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let delta = unix - now;
-    let rel = if delta >= 0 {
+    let rel = if delta.abs() < 2 {
+        "now".to_string()
+    } else if delta > 0 {
         format!("in {}", duration(delta as u64))
     } else {
         format!("{} ago", duration((-delta) as u64))

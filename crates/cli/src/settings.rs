@@ -21,6 +21,7 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::last_login;
 use crate::cli::{GlobalOptions, LoginSettings, ProviderArgs, ServiceArgs};
 
 /// One profile of the config file. Every field is optional; flags and environment variables win.
@@ -138,24 +139,39 @@ pub struct Provider {
 impl Provider {
     /// The key of this session in the token store.
     pub fn store_key(&self) -> idporten::StoreKey {
-        idporten::StoreKey {
-            issuer: self.issuer.clone(),
-            client_id: self.client_id.clone(),
-            profile: self.profile.clone(),
-        }
+        idporten::StoreKey::new(self.issuer.clone(), self.client_id.clone()).with_profile(self.profile.clone())
     }
 }
 
-/// Resolves the provider and the client.
+/// Resolves the provider and the client. When neither flags, environment nor the profile name a provider or a
+/// client, the provider and client of the profile's last `mva login` are used, so that `mva login --issuer X`
+/// followed by `mva token` works.
 pub fn provider(ctx: &ProfileSettings, args: &ProviderArgs) -> Result<Provider> {
     let p = &ctx.profile;
+    let nothing_chosen = [&args.issuer, &args.env, &args.client_id, &p.issuer, &p.env, &p.client_id]
+        .iter()
+        .all(|v| v.is_none());
+    if nothing_chosen {
+        if let Some(last) = last_login::recall(&ctx.home, &ctx.profile_name) {
+            return Ok(Provider {
+                issuer: idporten::Issuer::parse(&last.issuer)?,
+                environment: last.environment,
+                client_id: idporten::ClientId::new(last.client_id),
+                profile: ctx.profile_name.clone(),
+            });
+        }
+    }
     let issuer_text = args.issuer.clone().or(p.issuer.clone());
     let env_text = args.env.clone().or(p.env.clone());
     let (issuer, environment) = match (issuer_text, env_text) {
         (Some(issuer), _) => (idporten::Issuer::parse(&issuer)?, "custom".to_string()),
         (None, env) => {
             let env = env.unwrap_or_else(|| "test".into());
-            let parsed: idporten::Environment = env.parse()?;
+            let parsed = match env.as_str() {
+                "test" => idporten::Environment::Test,
+                "prod" => idporten::Environment::Prod,
+                other => bail!("unknown environment \"{other}\"; use test or prod, or --issuer URL for another provider"),
+            };
             (parsed.issuer(), env)
         }
     };
@@ -195,10 +211,16 @@ pub fn client_config(ctx: &ProfileSettings, provider: &Provider, args: &LoginSet
         }
     }
     if let Some(acr) = args.acr_values.clone().or(p.acr_values.clone()) {
-        config.acr = acr.parse()?;
+        config.acr = idporten::AcrLevel::parse(&acr)?;
     }
     if let Some(locale) = args.ui_locales.clone().or(p.ui_locales.clone()) {
-        config.ui_locale = locale.parse()?;
+        config.ui_locale = match locale.as_str() {
+            "nb" => idporten::UiLocale::Nb,
+            "nn" => idporten::UiLocale::Nn,
+            "en" => idporten::UiLocale::En,
+            "se" => idporten::UiLocale::Se,
+            other => bail!("unknown language \"{other}\" for --ui-locales; use nb, nn, en or se"),
+        };
     }
     config.prompt_login = args.prompt_login || p.prompt_login.unwrap_or(false);
     config.use_par = args.par || p.par.unwrap_or(false);

@@ -1,0 +1,112 @@
+//! `mva login`: the browser login, with a countdown in the terminal, then the session is stored.
+
+use anyhow::Result;
+use idporten::{ListenerOptions, LoginEvent};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+use std::time::Duration;
+
+use crate::cli::LoginArgs;
+use crate::commands::session;
+use crate::exit;
+use crate::output;
+use crate::settings::{self, ProfileSettings};
+
+#[derive(Serialize)]
+struct LoginReport<'a> {
+    issuer: &'a str,
+    client_id: &'a str,
+    pid: String,
+    acr: &'a str,
+    access_expires_at: i64,
+    session_expires_at: i64,
+    scope: &'a str,
+}
+
+/// Logs in and stores the session.
+pub async fn run(ctx: &ProfileSettings, args: LoginArgs) -> Result<u8> {
+    let provider = settings::provider(ctx, &args.provider)?;
+    let config = settings::client_config(ctx, &provider, &args.login)?;
+    let options = listener_options(&config, args.timeout.or(ctx.profile.timeout).unwrap_or(300));
+    let store = session::store()?;
+    let client = session::client(ctx, config).await?;
+    let opener = session::opener(ctx, &args.browser);
+    let spinner = waiting_spinner();
+    let env_name = provider.environment.clone();
+    let tokens = idporten::login(&client, opener.as_ref(), &options, |event| match event {
+        LoginEvent::Listening { redirect_uri } => {
+            spinner.println(format!("Listening on {redirect_uri} for ID-porten's answer"))
+        }
+        LoginEvent::Pushed => spinner.println("Authorization request pushed (PAR)"),
+        LoginEvent::BrowserOpened { .. } => spinner.println(format!("Opened the browser at ID-porten ({env_name})")),
+        LoginEvent::UrlPrinted { .. } => {}
+        LoginEvent::Waiting { time_left } => spinner.set_message(format!(
+            "Waiting for the login in the browser; {} left (Ctrl-C to stop)",
+            output::duration(time_left.as_secs())
+        )),
+        LoginEvent::ExchangingCode => spinner.set_message("Logged in at ID-porten; fetching the tokens"),
+    })
+    .await;
+    spinner.finish_and_clear();
+    let tokens = tokens?;
+    idporten::save_tokens(store.as_ref(), &provider.store_key(), &tokens)?;
+    crate::last_login::remember(
+        &ctx.home,
+        &provider.profile,
+        crate::last_login::LastLogin {
+            issuer: provider.issuer.to_string(),
+            environment: provider.environment.clone(),
+            client_id: provider.client_id.to_string(),
+        },
+    )?;
+    let pid = tokens.id_claims.pid.as_deref().map(output::mask_pid).unwrap_or_else(|| "(no pid)".into());
+    if args.json {
+        output::json(&LoginReport {
+            issuer: tokens.issuer.as_str(),
+            client_id: tokens.client_id.as_str(),
+            pid,
+            acr: tokens.id_claims.acr.as_deref().unwrap_or(""),
+            access_expires_at: tokens.access_expires_at,
+            session_expires_at: tokens.session_expires_at,
+            scope: &tokens.scope,
+        })?;
+    } else {
+        eprintln!(
+            "Logged in as {pid} ({}) at {}.\nAccess token valid until {}; session until {}.\nStored in {}.",
+            tokens.id_claims.acr.as_deref().unwrap_or("no acr"),
+            tokens.issuer,
+            output::when(tokens.access_expires_at),
+            output::when(tokens.session_expires_at),
+            store.describe(),
+        );
+    }
+    Ok(exit::SUCCESS)
+}
+
+/// The guide's example integration serves its back URI and post-logout URI on the same host and port as the
+/// redirect URI (`/auth/loginsuccess`, `/auth/logincancelled`, `/auth/logoutsuccess`): serve those paths too.
+fn listener_options(config: &idporten::ClientConfig, timeout: u64) -> ListenerOptions {
+    let path = config.redirect_uri.url().path();
+    let cancel_path = path
+        .strip_suffix("/loginsuccess")
+        .map(|base| format!("{base}/logincancelled"));
+    let logout_path = config
+        .post_logout_redirect_uri
+        .as_ref()
+        .filter(|u| u.url().port() == config.redirect_uri.url().port())
+        .map(|u| u.url().path().to_string());
+    ListenerOptions {
+        cancel_path,
+        logout_path,
+        timeout: Duration::from_secs(timeout),
+    }
+}
+
+/// A spinner on stderr (hidden when stderr is not a terminal).
+fn waiting_spinner() -> ProgressBar {
+    let spinner = ProgressBar::new_spinner();
+    spinner.set_style(ProgressStyle::with_template("{spinner} {msg}").expect("valid template"));
+    spinner.enable_steady_tick(Duration::from_millis(120));
+    spinner.set_message("Starting the login");
+    spinner
+}

@@ -1,0 +1,59 @@
+//! What the session commands share: the token store, the client (discovery from the disk cache), the browser
+//! opener, and a fresh access token.
+
+use anyhow::Result;
+use idporten::{BrowserOpener, Client, ClientConfig, CommandBrowser, OpenOrPrint, PrintUrl, Seams, SystemBrowser};
+use std::sync::Arc;
+
+use crate::cli::{BrowserArgs, LoginSettings};
+use crate::settings::{self, ProfileSettings, Provider};
+
+/// The store of sessions: the OS keyring where it works, else files under `$MVA_HOME/tokens`.
+pub fn store() -> Result<Box<dyn idporten::TokenStore>> {
+    Ok(idporten::default_store()?)
+}
+
+/// The real seams, with the discovery document cached under `$MVA_HOME/cache` for 24 h.
+pub fn seams(ctx: &ProfileSettings) -> Seams {
+    Seams {
+        cache_dir: Some(ctx.home.join("cache")),
+        ..Seams::default()
+    }
+}
+
+/// Discovers the provider (or reads the cached discovery) for this configuration.
+pub async fn client(ctx: &ProfileSettings, config: ClientConfig) -> Result<Client> {
+    Ok(Client::discover(config, seams(ctx)).await?)
+}
+
+/// The browser opener the flags ask for: `--no-browser` prints, `--browser-command` runs a command, else the
+/// system browser (honouring `$BROWSER`); when nothing can be started, the URL is printed.
+pub fn opener(ctx: &ProfileSettings, args: &BrowserArgs) -> Box<dyn BrowserOpener> {
+    if args.no_browser {
+        return Box::new(PrintUrl::stderr());
+    }
+    match settings::browser_command(ctx, &args.browser_command) {
+        Some(command) => Box::new(OpenOrPrint(CommandBrowser { command })),
+        None => Box::new(OpenOrPrint(SystemBrowser)),
+    }
+}
+
+/// A valid access token for the provider and client: from the store with no network when it is fresh, else
+/// refreshed (under the store's cross-process lock).
+pub async fn current_tokens(
+    ctx: &ProfileSettings,
+    provider: &Provider,
+    login: &LoginSettings,
+) -> Result<idporten::TokenSet> {
+    let store = store()?;
+    let key = provider.store_key();
+    let clock = Arc::new(idporten::SystemClock);
+    let make_client = || async {
+        let config = settings::client_config(ctx, provider, login).map_err(|e| idporten::Error::InvalidConfig {
+            setting: "refresh settings".into(),
+            reason: format!("{e:#}"),
+        })?;
+        Client::discover(config, seams(ctx)).await
+    };
+    Ok(idporten::current_tokens(store.as_ref(), &key, clock.as_ref(), make_client).await?)
+}

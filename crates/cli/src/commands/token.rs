@@ -1,0 +1,42 @@
+//! `mva token`: a valid access token on stdout and nothing else, so `$(mva token)` works. With a fresh stored
+//! token it touches no network.
+
+use anyhow::Result;
+use serde::Serialize;
+use std::io::Write;
+
+use crate::cli::TokenArgs;
+use crate::commands::session;
+use crate::exit;
+use crate::settings::{self, ProfileSettings};
+
+#[derive(Serialize)]
+struct TokenJson<'a> {
+    access_token: &'a str,
+    token_type: &'a str,
+    expires_at: i64,
+    scope: &'a str,
+}
+
+/// Prints the access token (refreshed when needed).
+pub async fn run(ctx: &ProfileSettings, args: TokenArgs) -> Result<u8> {
+    let provider = settings::provider(ctx, &args.provider)?;
+    let tokens = session::current_tokens(ctx, &provider, &args.login).await?;
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer(
+            &mut out,
+            &TokenJson {
+                access_token: tokens.access_token.secret(),
+                token_type: &tokens.token_type,
+                expires_at: tokens.access_expires_at,
+                scope: &tokens.scope,
+            },
+        )?;
+        writeln!(out)?;
+    } else {
+        writeln!(out, "{}", tokens.access_token.secret())?;
+    }
+    out.flush()?;
+    Ok(exit::SUCCESS)
+}
