@@ -64,3 +64,22 @@ mod tests {
         assert_eq!(duration(5), "5 s");
     }
 }
+
+/// A spinner on stderr with a message; lines printed through [`say`] stay above it. When stderr is not a
+/// terminal the spinner is hidden and the lines are printed plainly, so logs and tests see every step.
+pub fn spinner(message: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(indicatif::ProgressStyle::with_template("{spinner} {msg}").expect("valid template"));
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar.set_message(message.to_string());
+    bar
+}
+
+/// Prints a line above the spinner, or plainly on stderr when the spinner is hidden.
+pub fn say(bar: &indicatif::ProgressBar, line: impl AsRef<str>) {
+    if bar.is_hidden() {
+        eprintln!("{}", line.as_ref());
+    } else {
+        bar.println(line.as_ref());
+    }
+}

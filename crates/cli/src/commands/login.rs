@@ -2,7 +2,6 @@
 
 use anyhow::Result;
 use idporten::{ListenerOptions, LoginEvent};
-use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use std::time::Duration;
 
@@ -31,14 +30,14 @@ pub async fn run(ctx: &ProfileSettings, args: LoginArgs) -> Result<u8> {
     let store = session::store()?;
     let client = session::client(ctx, config).await?;
     let opener = session::opener(ctx, &args.browser);
-    let spinner = waiting_spinner();
+    let spinner = output::spinner("Starting the login");
     let env_name = provider.environment.clone();
     let tokens = idporten::login(&client, opener.as_ref(), &options, |event| match event {
         LoginEvent::Listening { redirect_uri } => {
-            spinner.println(format!("Listening on {redirect_uri} for ID-porten's answer"))
+            output::say(&spinner, format!("Listening on {redirect_uri} for ID-porten's answer"))
         }
-        LoginEvent::Pushed => spinner.println("Authorization request pushed (PAR)"),
-        LoginEvent::BrowserOpened { .. } => spinner.println(format!("Opened the browser at ID-porten ({env_name})")),
+        LoginEvent::Pushed => output::say(&spinner, "Authorization request pushed (PAR)"),
+        LoginEvent::BrowserOpened { .. } => output::say(&spinner, format!("Opened the browser at ID-porten ({env_name})")),
         LoginEvent::UrlPrinted { .. } => {}
         LoginEvent::Waiting { time_left } => spinner.set_message(format!(
             "Waiting for the login in the browser; {} left (Ctrl-C to stop)",
@@ -100,13 +99,4 @@ fn listener_options(config: &idporten::ClientConfig, timeout: u64) -> ListenerOp
         logout_path,
         timeout: Duration::from_secs(timeout),
     }
-}
-
-/// A spinner on stderr (hidden when stderr is not a terminal).
-fn waiting_spinner() -> ProgressBar {
-    let spinner = ProgressBar::new_spinner();
-    spinner.set_style(ProgressStyle::with_template("{spinner} {msg}").expect("valid template"));
-    spinner.enable_steady_tick(Duration::from_millis(120));
-    spinner.set_message("Starting the login");
-    spinner
 }

@@ -10,6 +10,7 @@ mod status;
 mod submit;
 mod token;
 mod validate;
+mod vat;
 mod whoami;
 
 use crate::cli::{Cli, Command, IntegrationCommand};

@@ -45,6 +45,16 @@ pub async fn current_tokens(
     provider: &Provider,
     login: &LoginSettings,
 ) -> Result<idporten::TokenSet> {
+    current_tokens_with_margin(ctx, provider, login, idporten::DEFAULT_REFRESH_MARGIN_SECS).await
+}
+
+/// [`current_tokens`] that refreshes when the access token has less than `margin_secs` left.
+pub async fn current_tokens_with_margin(
+    ctx: &ProfileSettings,
+    provider: &Provider,
+    login: &LoginSettings,
+    margin_secs: i64,
+) -> Result<idporten::TokenSet> {
     let store = store()?;
     let key = provider.store_key();
     let clock = Arc::new(idporten::SystemClock);
@@ -55,5 +65,5 @@ pub async fn current_tokens(
         })?;
         Client::discover(config, seams(ctx)).await
     };
-    Ok(idporten::current_tokens(store.as_ref(), &key, clock.as_ref(), make_client).await?)
+    Ok(idporten::current_tokens_with_margin(store.as_ref(), &key, clock.as_ref(), margin_secs, make_client).await?)
 }

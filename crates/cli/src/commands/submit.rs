@@ -1,8 +1,137 @@
-//! `mva submit` (being written).
+//! `mva submit FILE --org ORGNR`: validate locally, then file through Altinn 3 with a journal that makes a re-run
+//! resume (never file twice), wait for the feedback and save the receipt.
 
-use anyhow::Result;
+use anyhow::{bail, Context, Result};
+use serde::Serialize;
+use std::path::PathBuf;
 
-/// Not yet.
-pub async fn run(_ctx: &crate::settings::ProfileSettings, _args: crate::cli::SubmitArgs) -> Result<u8> {
-    anyhow::bail!("mva submit is not built yet")
+use crate::cli::SubmitArgs;
+use crate::commands::vat;
+use crate::exit;
+use crate::output;
+use crate::settings::ProfileSettings;
+
+/// Files the return.
+pub async fn run(ctx: &ProfileSettings, args: SubmitArgs) -> Result<u8> {
+    let org: mva::OrganisationNumber = args.org.parse()?;
+    let return_xml = std::fs::read(&args.file).with_context(|| format!("cannot read {}", args.file.display()))?;
+    let attachments = args
+        .attachments
+        .iter()
+        .map(|p| mva::Attachment::from_path(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let submission = match &args.envelope {
+        Some(path) => {
+            let envelope = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            mva::Submission::with_envelope(return_xml, envelope, attachments)?
+        }
+        None => mva::Submission::build(return_xml, attachments, &envelope_options())?,
+    };
+    if submission.organisation() != &org {
+        bail!(
+            "the return is for organisation {}, not {org}; check --org and the return's <organisasjonsnummer>",
+            submission.organisation()
+        );
+    }
+    let provider = vat::provider(ctx, &args.provider)?;
+    let endpoints = vat::endpoints(ctx, &provider, &args.services)?;
+    let client = mva::MvaClient::new(endpoints, vat::SessionTokens::new(ctx, &provider))?;
+    let mut options = mva::SubmitOptions::new(ctx.home.join("journal"), args.out.clone().unwrap_or_else(|| ".".into()));
+    options.force_new = args.force_new;
+    let outcome = submit_with_progress(&client, &submission, &options).await?;
+    report(&outcome, args.json)?;
+    Ok(exit::SUCCESS)
+}
+
+/// Who and when, for the envelope (opprettetAv, opprettingstidspunkt).
+pub fn envelope_options() -> mva::EnvelopeOptions {
+    mva::EnvelopeOptions {
+        created_by: format!("mva {}", env!("CARGO_PKG_VERSION")),
+        created_at: time::OffsetDateTime::now_utc(),
+    }
+}
+
+/// Runs the submission with a spinner on stderr that names each step.
+pub async fn submit_with_progress(
+    client: &mva::MvaClient,
+    submission: &mva::Submission,
+    options: &mva::SubmitOptions,
+) -> Result<mva::SubmitOutcome> {
+    let bar = output::spinner("Submitting");
+    let mut on_progress = |p: mva::Progress| {
+        use mva::Progress as P;
+        match p {
+            P::Resuming { instance } => output::say(&bar, match instance {
+                Some(i) => format!("Resuming the submission of instance {i} where it stopped"),
+                None => "Resuming an interrupted submission".into(),
+            }),
+            P::AlreadySubmitted { instance } => {
+                output::say(&bar, format!("This return was already submitted as instance {instance}; not sent again"))
+            }
+            P::Exchanged => bar.set_message("Exchanged the ID-porten token for an Altinn token"),
+            P::InstanceCreated(i) => output::say(&bar, format!("Created instance {i}")),
+            P::EnvelopeUploaded => output::say(&bar, "Uploaded the envelope"),
+            P::ReturnUploaded => output::say(&bar, "Uploaded the return"),
+            P::AttachmentUploaded(name) => output::say(&bar, format!("Uploaded attachment {name}")),
+            P::FilledIn => output::say(&bar, "Filled in (process step 1 of 2)"),
+            P::Submitted => output::say(&bar, "Submitted (process step 2 of 2)"),
+            P::Waiting(elapsed) => bar.set_message(format!(
+                "Waiting for the Tax Administration's feedback ({})",
+                output::duration(elapsed.as_secs())
+            )),
+            P::FeedbackSaved(dir) => output::say(&bar, format!("Feedback saved in {}", dir.display())),
+        }
+    };
+    let outcome = client.submit(submission, options, &mut on_progress).await;
+    bar.finish_and_clear();
+    Ok(outcome?)
+}
+
+#[derive(Serialize)]
+struct SubmitReport<'a> {
+    instance: String,
+    already_submitted: bool,
+    substatus: Option<&'a str>,
+    amount: Option<String>,
+    kid: Option<&'a str>,
+    due_date: Option<&'a str>,
+    account: Option<&'a str>,
+    files: &'a [PathBuf],
+}
+
+/// Prints the outcome: status, what to pay or get back, KID, due date, files.
+pub fn report(outcome: &mva::SubmitOutcome, json: bool) -> Result<()> {
+    let f = &outcome.feedback;
+    let pay = f.payment.as_ref();
+    if json {
+        return output::json(&SubmitReport {
+            instance: outcome.instance.to_string(),
+            already_submitted: outcome.already_submitted,
+            substatus: f.substatus.as_deref(),
+            amount: pay.map(|p| p.amount()),
+            kid: pay.map(|p| p.kid.as_str()),
+            due_date: pay.map(|p| p.due_date.as_str()),
+            account: pay.map(|p| p.account.as_str()),
+            files: &f.files,
+        });
+    }
+    println!("instance    {}", outcome.instance);
+    println!("status      {}", f.substatus.as_deref().unwrap_or("(no status yet)"));
+    if let Some(d) = &f.substatus_description {
+        println!("            {d}");
+    }
+    if let Some(p) = pay {
+        if p.amount_ore >= 0 {
+            println!("to pay      NOK {}", p.amount());
+            println!("KID         {}", p.kid);
+            println!("account     {}", p.account);
+            println!("due         {}", p.due_date);
+        } else {
+            println!("to get back NOK {}", p.amount().trim_start_matches('-'));
+        }
+    }
+    for file in &f.files {
+        println!("saved       {}", file.display());
+    }
+    Ok(())
 }

@@ -124,7 +124,7 @@ fn logout_revokes_ends_the_session_and_forgets_the_tokens() {
     let home = Home::new();
     login(&home, &op, "").expect(0);
     let token = home.run(&["token"]).expect(0).stdout().trim().to_string();
-    home.run(&[
+    let run = home.run(&[
         "logout",
         "--issuer",
         &op.issuer,
@@ -136,6 +136,9 @@ fn logout_revokes_ends_the_session_and_forgets_the_tokens() {
         "60",
     ])
     .expect(0);
+    let err = run.stderr();
+    assert!(err.contains("Revoked the tokens"), "{err}");
+    assert!(err.contains("Ended the ID-porten session (confirmed"), "{err}");
     assert!(home.token_files().is_empty());
     home.run(&["token"]).expect(3);
     // Revoked at the provider: userinfo refuses the old access token.

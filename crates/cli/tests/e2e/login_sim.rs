@@ -44,6 +44,10 @@ fn login_token_whoami_logout_local() {
     let who = home.run(&["whoami", "--show-pid"]).expect(0).stdout();
     assert!(who.contains(PERSON), "{who}");
 
+    // A fresh stored token needs no network: with the provider gone, `mva token` still answers.
+    drop(sim);
+    assert_eq!(home.run(&["token"]).expect(0).stdout(), token);
+
     home.run(&["logout", "--local"]).expect(0);
     assert!(home.token_files().is_empty());
     let run = home.run(&["token"]).expect(3);
