@@ -65,6 +65,13 @@ fn idporten_code(e: &idporten::Error) -> u8 {
     }
 }
 
-fn mva_code(_e: &mva::MvaError) -> u8 {
-    FAILURE
+fn mva_code(e: &mva::MvaError) -> u8 {
+    use mva::MvaError as E;
+    match e {
+        E::InvalidDocument { .. } | E::Attachment { .. } => FINDINGS,
+        E::Token(_) | E::Unauthorized { .. } => NO_SESSION,
+        E::Forbidden { .. } | E::UnknownOrganisation { .. } | E::Conflict { .. } => REFUSED,
+        E::Network { .. } | E::UnexpectedStatus { .. } | E::FeedbackTimeout { .. } => UNAVAILABLE,
+        _ => FAILURE,
+    }
 }

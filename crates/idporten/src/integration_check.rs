@@ -120,7 +120,7 @@ pub fn check(integration: &Integration, software: Option<&SoftwareSettings>) -> 
         check_software(integration, software, &mut f);
     }
     let mut findings = f.0;
-    findings.sort_by(|a, b| b.severity.cmp(&a.severity));
+    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     findings
 }
 

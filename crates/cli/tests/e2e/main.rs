@@ -6,3 +6,4 @@ mod harness;
 mod integration_check;
 mod login_oidc_provider;
 mod login_sim;
+mod vat;

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Benchmarks of the login (issue 2), on loopback against the simulator, with the same scripted browser (curl on
+# the simulator's headless switch) for both clients:
+#   1. `mva token` with a valid stored token vs /bin/true (hyperfine, whole process);
+#   2. CPU time (user+sys, the process and its children) of one `mva login` vs bench/python_login.py, which does
+#      the same steps with `requests` and PyJWT, as the Tax Administration's sample does.
+# Usage: bench/login.sh [LOGINS]   (needs: cargo build --release -p mva-cli; hyperfine; a venv with requests,
+# pyjwt, cryptography at $VENV, default /work/bench-venv)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${1:-20}
+VENV=${VENV:-/work/bench-venv}
+MVA=${MVA:-target/release/mva}
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+export MVA_HOME=$(mktemp -d)
+"$MVA" sim --port "$PORT" --headless-login >/dev/null 2>&1 &
+SIM=$!
+trap 'kill $SIM; rm -rf "$MVA_HOME"' EXIT
+sleep 1
+ISSUER=http://127.0.0.1:$PORT
+CLIENT=mva-sim-refresh-client
+BROWSER="sh -c 'exec curl -fsS -o /dev/null -L \"\$0&sim_pid=01818510078\"'"
+
+cpu() { /usr/bin/time -f "%U %S" "$@" 2>&1 >/dev/null | tail -1; }
+
+echo "== mva login: CPU seconds (user sys) per login, $N logins"
+total=0
+for _ in $(seq "$N"); do
+  t=$(cpu "$MVA" login --issuer "$ISSUER" --client-id "$CLIENT" --redirect-uri http://127.0.0.1:0/callback \
+        --browser-command "$BROWSER" --timeout 20)
+  total=$(python3 -c "print($total + sum(map(float, '$t'.split())))")
+done
+python3 -c "print(f'mva login     mean CPU {1000*$total/$N:.1f} ms')"
+
+echo "== python_login.py (requests + PyJWT): CPU seconds per login, $N logins"
+total=0
+for i in $(seq "$N"); do
+  p=$((20000 + i))
+  t=$(cpu "$VENV/bin/python" bench/python_login.py "$ISSUER" "$CLIENT" "http://127.0.0.1:$p/callback" \
+        sh -c 'exec curl -fsS -o /dev/null -L "$0&sim_pid=01818510078"')
+  total=$(python3 -c "print($total + sum(map(float, '$t'.split())))")
+done
+python3 -c "print(f'python client mean CPU {1000*$total/$N:.1f} ms')"
+
+echo "== mva token with a valid stored token vs /bin/true"
+hyperfine -N --warmup 10 --runs 200 "$MVA token" /bin/true

@@ -1,0 +1,217 @@
+//! Where a session's tokens are kept between runs: one opaque secret text per (issuer, client_id, profile), in the
+//! OS keyring when one works, else in a private directory of files.
+//!
+//! ```
+//! use idporten::{ClientId, FileTokenStore, Issuer, StoreKey, StoredSecret, TokenStore};
+//! let dir = tempfile::tempdir().unwrap();
+//! let store = FileTokenStore::new(dir.path().join("tokens"));
+//! let key = StoreKey::new(Issuer::parse("https://test.idporten.no").unwrap(), ClientId::new("my-client"));
+//! {
+//!     let _lock = store.lock(&key).unwrap(); // held while a refresh spends the one-time refresh token
+//!     store.save(&key, &StoredSecret::new("{\"access_token\":\"...\"}")).unwrap();
+//! }
+//! assert_eq!(store.load(&key).unwrap().unwrap().secret(), "{\"access_token\":\"...\"}");
+//! store.delete(&key).unwrap();
+//! assert!(store.load(&key).unwrap().is_none());
+//! ```
+
+mod dir;
+mod file;
+#[cfg(feature = "keyring")]
+mod keyring;
+mod lock;
+
+pub use file::FileTokenStore;
+#[cfg(feature = "keyring")]
+pub use keyring::KeyringTokenStore;
+pub use lock::StoreLock;
+
+use sha2::{Digest, Sha256};
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::{ClientId, Error, Issuer};
+
+/// How long [`TokenStore::lock`] waits for another process by default.
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The environment variable that moves all of mva's files (and forces the file store).
+pub const HOME_VAR: &str = "MVA_HOME";
+
+/// Which session: one per issuer, client and profile.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct StoreKey {
+    /// The provider.
+    pub issuer: Issuer,
+    /// The integration.
+    pub client_id: ClientId,
+    /// A name for one of several sessions with the same integration (e.g. one per user); `"default"` by default.
+    pub profile: String,
+}
+
+impl StoreKey {
+    /// The key of the `"default"` profile.
+    pub fn new(issuer: Issuer, client_id: ClientId) -> Self {
+        Self {
+            issuer,
+            client_id,
+            profile: "default".to_string(),
+        }
+    }
+
+    /// The same key for another profile.
+    pub fn with_profile(mut self, profile: impl Into<String>) -> Self {
+        self.profile = profile.into();
+        self
+    }
+
+    /// The name under which the session is kept: the hex SHA-256 of `issuer \n client_id \n profile` (so that no
+    /// issuer or client id appears in file names).
+    pub fn hashed_name(&self) -> String {
+        let digest = Sha256::digest(format!(
+            "{}\n{}\n{}",
+            self.issuer, self.client_id, self.profile
+        ));
+        digest.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// A session as stored: an opaque secret text (the protocol side's JSON of its token set).
+#[derive(Clone, PartialEq, Eq)]
+pub struct StoredSecret(String);
+
+impl StoredSecret {
+    /// Wraps the secret text.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret text itself. Never log it.
+    pub fn secret(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for StoredSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("StoredSecret([redacted])")
+    }
+}
+
+/// Keeps sessions between runs.
+pub trait TokenStore: Send + Sync {
+    /// The stored session, or `None` when there is none.
+    fn load(&self, key: &StoreKey) -> Result<Option<StoredSecret>, Error>;
+    /// Stores (replaces) the session, atomically: a reader sees the old or the new one, never a mix.
+    fn save(&self, key: &StoreKey, value: &StoredSecret) -> Result<(), Error>;
+    /// Removes the session; removing nothing is fine.
+    fn delete(&self, key: &StoreKey) -> Result<(), Error>;
+    /// An exclusive lock across processes for this key, waiting at most 30 s (then [`Error::StoreLockTimeout`]).
+    /// Hold it while a refresh runs, so two processes never spend a one-time refresh token twice.
+    fn lock(&self, key: &StoreKey) -> Result<StoreLock, Error>;
+    /// Where the sessions are kept, for the user: e.g. `file /home/x/.config/mva/tokens`.
+    fn describe(&self) -> String;
+}
+
+/// mva's own directory: `$MVA_HOME` when set and not empty, else the platform's configuration directory
+/// (`~/.config/mva` on Linux, `~/Library/Application Support/no.mva` on macOS, `%APPDATA%\mva\config` on Windows).
+pub fn home_dir() -> Result<PathBuf, Error> {
+    home_dir_from(std::env::var_os(HOME_VAR))
+}
+
+fn home_dir_from(mva_home: Option<std::ffi::OsString>) -> Result<PathBuf, Error> {
+    match mva_home {
+        Some(dir) if !dir.is_empty() => Ok(PathBuf::from(dir)),
+        _ => directories::ProjectDirs::from("no", "", "mva")
+            .map(|d| d.config_dir().to_path_buf())
+            .ok_or(Error::NoHomeDir),
+    }
+}
+
+/// The store to use on this machine: the OS keyring when the `keyring` feature is on, `$MVA_HOME` is not set and a
+/// probe shows a keyring works here; else files in `home_dir()/tokens`.
+pub fn default_store() -> Result<Box<dyn TokenStore>, Error> {
+    let mva_home = std::env::var_os(HOME_VAR).filter(|v| !v.is_empty());
+    choose_store(mva_home, keyring_works)
+}
+
+#[cfg(feature = "keyring")]
+fn keyring_works() -> bool {
+    KeyringTokenStore::probe()
+}
+
+#[cfg(not(feature = "keyring"))]
+fn keyring_works() -> bool {
+    false
+}
+
+/// The choice of [`default_store`], with the environment and the keyring probe passed in.
+fn choose_store(
+    mva_home: Option<std::ffi::OsString>,
+    keyring_works: impl FnOnce() -> bool,
+) -> Result<Box<dyn TokenStore>, Error> {
+    let forced_files = mva_home.is_some();
+    let tokens = home_dir_from(mva_home)?.join("tokens");
+    #[cfg(feature = "keyring")]
+    if !forced_files && keyring_works() {
+        return Ok(Box::new(KeyringTokenStore::new(tokens)));
+    }
+    #[cfg(not(feature = "keyring"))]
+    let _ = (forced_files, keyring_works);
+    Ok(Box::new(FileTokenStore::new(tokens)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> StoreKey {
+        StoreKey::new(
+            Issuer::parse("https://test.idporten.no").unwrap(),
+            ClientId::new("c"),
+        )
+    }
+
+    #[test]
+    fn names_are_hashes_that_hide_the_issuer() {
+        let name = key().hashed_name();
+        assert_eq!(name.len(), 64);
+        assert!(name.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_ne!(name, key().with_profile("other").hashed_name());
+        assert_eq!(
+            format!("{:?}", StoredSecret::new("tok")),
+            "StoredSecret([redacted])"
+        );
+    }
+
+    #[test]
+    fn mva_home_forces_files_there() {
+        let store = choose_store(Some("/tmp/x-mva".into()), || {
+            panic!("no probe when MVA_HOME is set")
+        })
+        .unwrap();
+        assert_eq!(store.describe(), "file /tmp/x-mva/tokens");
+    }
+
+    #[test]
+    fn without_a_working_keyring_the_files_are_used() {
+        let store = choose_store(None, || false).unwrap();
+        assert!(
+            store.describe().starts_with("file ") && store.describe().ends_with("tokens"),
+            "{}",
+            store.describe()
+        );
+    }
+
+    #[cfg(feature = "keyring")]
+    #[test]
+    fn a_working_keyring_is_preferred() {
+        let store = choose_store(None, || true).unwrap();
+        assert!(
+            store.describe().starts_with("OS keyring"),
+            "{}",
+            store.describe()
+        );
+    }
+}

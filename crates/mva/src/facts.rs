@@ -1,0 +1,135 @@
+//! The facts of a return and an envelope that must agree: organisation number, period, category; plus the
+//! amounts and KID of a return.
+
+use crate::scan::Scanned;
+use crate::types::{Period, PeriodLength};
+
+/// What a return or an envelope says about who files for which period.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Facts {
+    /// Organisation number as written (may be invalid).
+    pub organisation: Option<String>,
+    /// The period, when complete.
+    pub period: Option<Period>,
+    /// The category as written (may be outside the schema's list).
+    pub category: Option<String>,
+    /// The return's fastsattMerverdiavgift as written (returns only).
+    pub vat_total: Option<String>,
+    /// Sum of the specification lines' merverdiavgift, in øre (returns only).
+    pub lines_total_ore: Option<i64>,
+    /// The return's KID (kundeIdentifikasjonsnummer), if given.
+    pub kid: Option<String>,
+}
+
+/// Parses a decimal amount such as "-2500", "12.5" or "100.25" into øre.
+pub fn parse_amount_ore(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let (neg, digits) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
+    };
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    if int.is_empty() && frac.is_empty() {
+        return None;
+    }
+    if !int.chars().all(|c| c.is_ascii_digit())
+        || !frac.chars().all(|c| c.is_ascii_digit())
+        || int.len() > 15
+    {
+        return None;
+    }
+    let int: i64 = if int.is_empty() { 0 } else { int.parse().ok()? };
+    let mut frac2 = frac.chars().take(2).collect::<String>();
+    while frac2.len() < 2 {
+        frac2.push('0');
+    }
+    let ore = int * 100 + frac2.parse::<i64>().ok()?;
+    Some(if neg { -ore } else { ore })
+}
+
+/// Formats øre as a decimal amount ("-2500", "12.50").
+pub fn format_ore(ore: i64) -> String {
+    let sign = if ore < 0 { "-" } else { "" };
+    let a = ore.unsigned_abs();
+    if a % 100 == 0 {
+        format!("{sign}{}", a / 100)
+    } else {
+        format!("{sign}{}.{:02}", a / 100, a % 100)
+    }
+}
+
+fn period_at(s: &Scanned, prefix: &str) -> Option<Period> {
+    let (name, term) = s.first_child_text(&format!("{prefix}/periode"))?;
+    let length = PeriodLength::from_element(name)?;
+    let year = s.text(&format!("{prefix}/aar"))?.parse().ok()?;
+    Some(Period {
+        length,
+        term: term.to_string(),
+        year,
+    })
+}
+
+pub(crate) fn return_facts(s: &Scanned) -> Facts {
+    let base = "/mvaMeldingDto";
+    let line_path =
+        format!("{base}/skattegrunnlagOgBeregnetSkatt/mvaSpesifikasjonslinje/merverdiavgift");
+    let lines: Option<i64> = s
+        .elements
+        .iter()
+        .filter(|e| e.path == line_path)
+        .map(|e| parse_amount_ore(&e.text))
+        .sum();
+    Facts {
+        organisation: s
+            .text(&format!("{base}/skattepliktig/organisasjonsnummer"))
+            .map(str::to_string),
+        period: period_at(
+            s,
+            &format!("{base}/skattegrunnlagOgBeregnetSkatt/skattleggingsperiode"),
+        ),
+        category: s
+            .text(&format!("{base}/meldingskategori"))
+            .map(str::to_string),
+        vat_total: s
+            .text(&format!(
+                "{base}/skattegrunnlagOgBeregnetSkatt/fastsattMerverdiavgift"
+            ))
+            .map(str::to_string),
+        lines_total_ore: lines,
+        kid: s
+            .text(&format!(
+                "{base}/betalingsinformasjon/kundeIdentifikasjonsnummer"
+            ))
+            .map(str::to_string),
+    }
+}
+
+pub(crate) fn envelope_facts(s: &Scanned) -> Facts {
+    let base = "/mvaMeldingInnsending";
+    Facts {
+        organisation: s
+            .text(&format!("{base}/norskIdentifikator/organisasjonsnummer"))
+            .map(str::to_string),
+        period: period_at(s, &format!("{base}/skattleggingsperiode")),
+        category: s
+            .text(&format!("{base}/meldingskategori"))
+            .map(str::to_string),
+        ..Facts::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts() {
+        assert_eq!(parse_amount_ore("-2500"), Some(-250000));
+        assert_eq!(parse_amount_ore("12.5"), Some(1250));
+        assert_eq!(parse_amount_ore("0.07"), Some(7));
+        assert_eq!(parse_amount_ore("abc"), None);
+        assert_eq!(parse_amount_ore(""), None);
+        assert_eq!(format_ore(-250000), "-2500");
+        assert_eq!(format_ore(1250), "12.50");
+    }
+}

@@ -1,0 +1,254 @@
+//! The submission journal: one folder per submission (keyed by a hash of what is filed), holding a copy of the
+//! documents and `journal.json`, which records each step BEFORE the flow moves on. Files are written atomically
+//! (temporary file, fsync, rename) with mode 0600. Tokens are never written.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::MvaError;
+use crate::feedback::Feedback;
+use crate::InstanceId;
+
+/// The state of one submission, as recorded.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Journal {
+    /// Format version.
+    pub version: u32,
+    /// The submission key (hash of return, envelope, organisation number and attachments).
+    pub key: String,
+    /// The organisation filed for.
+    pub organisation: String,
+    /// When the journal was started (RFC 3339).
+    pub started_at: String,
+    /// The instance, once created.
+    pub instance: Option<InstanceId>,
+    /// The envelope's data element id (data[0] of the new instance).
+    pub envelope_element: Option<String>,
+    /// The envelope is uploaded.
+    pub envelope_uploaded: bool,
+    /// The return is uploaded.
+    pub return_uploaded: bool,
+    /// Names of the attachments uploaded.
+    pub attachments_uploaded: Vec<String>,
+    /// The first process/next is done.
+    pub filled_in: bool,
+    /// The second process/next is done: the return is filed.
+    pub submitted: bool,
+    /// The feedback, once fetched.
+    pub feedback: Option<Feedback>,
+}
+
+/// The envelope without its timestamps (`opprettingstidspunkt`, `endringstidspunkt`), so that an envelope built
+/// again for the same return (with a new creation time) gives the same key.
+fn without_timestamps(envelope_xml: &[u8]) -> Vec<u8> {
+    let mut s = String::from_utf8_lossy(envelope_xml).into_owned();
+    for tag in ["opprettingstidspunkt", "endringstidspunkt"] {
+        let (open, close) = (format!("<{tag}>"), format!("</{tag}>"));
+        let mut from = 0;
+        while let Some(i) = s[from..].find(&open).map(|i| i + from + open.len()) {
+            match s[i..].find(&close) {
+                Some(j) => {
+                    s.replace_range(i..i + j, "");
+                    from = i + close.len();
+                }
+                None => break,
+            }
+        }
+    }
+    s.into_bytes()
+}
+
+/// The key of a submission: SHA-256 over organisation number, return, envelope (without its timestamps) and each
+/// attachment (name, content type and content), each length-prefixed.
+pub fn submission_key(
+    org: &str,
+    return_xml: &[u8],
+    envelope_xml: &[u8],
+    attachments: &[crate::Attachment],
+) -> String {
+    let mut h = Sha256::new();
+    let mut part = |b: &[u8]| {
+        h.update((b.len() as u64).to_be_bytes());
+        h.update(b);
+    };
+    part(org.as_bytes());
+    part(return_xml);
+    part(&without_timestamps(envelope_xml));
+    for a in attachments {
+        part(a.file_name.as_bytes());
+        part(a.content_type.as_bytes());
+        part(&a.bytes);
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> MvaError + 'a {
+    move |source| MvaError::Io {
+        action,
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Creates a folder readable only by the user.
+pub(crate) fn private_dir(path: &Path) -> Result<(), MvaError> {
+    std::fs::create_dir_all(path).map_err(io("cannot create folder", path))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))
+            .map_err(io("cannot protect folder", path))?;
+    }
+    Ok(())
+}
+
+/// Writes `bytes` to `path` atomically with mode 0600.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), MvaError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}",
+        path.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        std::process::id()
+    ));
+    {
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let mut f = opts.open(&tmp).map_err(io("cannot write", &tmp))?;
+        f.write_all(bytes).map_err(io("cannot write", &tmp))?;
+        f.sync_all().map_err(io("cannot write", &tmp))?;
+    }
+    std::fs::rename(&tmp, path).map_err(io("cannot write", path))?;
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// A journal on disk.
+#[derive(Debug)]
+pub struct JournalFile {
+    dir: PathBuf,
+    /// The recorded state.
+    pub state: Journal,
+}
+
+impl JournalFile {
+    /// The folder of submission `key` under `root`.
+    pub fn dir_for(root: &Path, key: &str) -> PathBuf {
+        root.join(key)
+    }
+
+    /// Opens the journal of `key`, if there is one.
+    pub fn open(root: &Path, key: &str) -> Result<Option<Self>, MvaError> {
+        let dir = Self::dir_for(root, key);
+        let path = dir.join("journal.json");
+        match std::fs::read(&path) {
+            Ok(bytes) => {
+                let state: Journal =
+                    serde_json::from_slice(&bytes).map_err(|e| MvaError::Journal {
+                        path: path.clone(),
+                        detail: e.to_string(),
+                    })?;
+                if state.key != key {
+                    return Err(MvaError::Journal {
+                        path,
+                        detail: "the key inside does not match its folder".into(),
+                    });
+                }
+                Ok(Some(Self { dir, state }))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(MvaError::Io {
+                action: "cannot read",
+                path,
+                source: e,
+            }),
+        }
+    }
+
+    /// Starts a journal, keeping a copy of what will be filed next to it.
+    pub fn create(root: &Path, state: Journal, docs: &[(&str, &[u8])]) -> Result<Self, MvaError> {
+        private_dir(root)?;
+        let dir = Self::dir_for(root, &state.key);
+        private_dir(&dir)?;
+        for (name, bytes) in docs {
+            write_atomic(&dir.join(name), bytes)?;
+        }
+        let j = Self { dir, state };
+        j.save()?;
+        Ok(j)
+    }
+
+    /// Moves an old journal aside (for `force_new`), so a new submission of the same content can start.
+    pub fn supersede(root: &Path, key: &str) -> Result<(), MvaError> {
+        let dir = Self::dir_for(root, key);
+        if dir.exists() {
+            let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
+            let to = root.join(format!("{key}.superseded-{stamp}"));
+            std::fs::rename(&dir, &to).map_err(io("cannot move aside", &dir))?;
+        }
+        Ok(())
+    }
+
+    /// Records the current state (atomically, before the flow moves on).
+    pub fn save(&self) -> Result<(), MvaError> {
+        let bytes = serde_json::to_vec_pretty(&self.state).map_err(|e| MvaError::Journal {
+            path: self.path(),
+            detail: e.to_string(),
+        })?;
+        write_atomic(&self.path(), &bytes)
+    }
+
+    /// The journal file.
+    pub fn path(&self) -> PathBuf {
+        self.dir.join("journal.json")
+    }
+
+    /// The envelope kept when the journal was started (the one to upload on a resumed run).
+    pub fn kept_envelope(&self) -> Option<Vec<u8>> {
+        std::fs::read(self.dir.join("konvolutt.xml")).ok()
+    }
+
+    /// The folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_ignores_envelope_timestamps_only() {
+        let a = b"<x><opprettingstidspunkt>2024-01-01T10:00:00Z</opprettingstidspunkt><v>1</v></x>";
+        let b = b"<x><opprettingstidspunkt>2025-06-01T12:00:00Z</opprettingstidspunkt><v>1</v></x>";
+        let c = b"<x><opprettingstidspunkt>2025-06-01T12:00:00Z</opprettingstidspunkt><v>2</v></x>";
+        assert_eq!(
+            submission_key("1", b"r", a, &[]),
+            submission_key("1", b"r", b, &[])
+        );
+        assert_ne!(
+            submission_key("1", b"r", a, &[]),
+            submission_key("1", b"r", c, &[])
+        );
+        assert_ne!(
+            submission_key("1", b"r", a, &[]),
+            submission_key("2", b"r", a, &[])
+        );
+        assert_ne!(
+            submission_key("1", b"r", a, &[]),
+            submission_key("1", b"s", a, &[])
+        );
+    }
+}

@@ -1,0 +1,352 @@
+//! Local validation with no network: size and binary checks, a safe well-formedness scan, the official XSD of the
+//! document's type (detected by root element and namespace), and rules beyond the schema.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+pub use crate::consistency::{consistency, validate_pair, PairReport};
+use crate::facts::{envelope_facts, return_facts, Facts};
+use crate::finding::{DocumentKind, Finding, FindingKind, Report, Severity};
+use crate::scan::{scan, Scanned};
+use crate::schema::{self, SchemaKind};
+use crate::types::OrganisationNumber;
+
+/// The largest document validated or sent: 25 MB (the submission app's limit per data element). Larger input is
+/// refused with a [`FindingKind::TooLarge`] finding before it is parsed.
+pub const MAX_DOCUMENT_BYTES: usize = 25 * 1024 * 1024;
+
+/// A validated document: its report and, when it could be read, its facts.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    /// The findings.
+    pub report: Report,
+    /// Organisation number, period, category (and amounts for a return), when the document could be read.
+    pub facts: Option<Facts>,
+}
+
+/// Validates one document (a return or an envelope: told apart by root element and namespace).
+///
+/// ```
+/// let report = mva::validate(b"<mvaMeldingDto xmlns=\"urn:wrong\"/>");
+/// assert!(!report.is_valid());
+/// assert!(report.findings[0].message.contains("namespace"));
+/// ```
+pub fn validate(bytes: &[u8]) -> Report {
+    check(bytes, None).report
+}
+
+/// Validates a document that must be of `kind`.
+pub fn check(bytes: &[u8], expected: Option<DocumentKind>) -> Checked {
+    let fail = |f: Finding| Checked {
+        report: Report::single(f),
+        facts: None,
+    };
+    if bytes.len() > MAX_DOCUMENT_BYTES {
+        return fail(Finding::new(
+            Severity::Error,
+            FindingKind::TooLarge,
+            format!(
+                "the file is {} bytes; the limit is {} bytes (25 MB). A VAT return is a few kilobytes: check that this is the right file",
+                bytes.len(),
+                MAX_DOCUMENT_BYTES
+            ),
+        ));
+    }
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return fail(Finding::new(
+            Severity::Error,
+            FindingKind::NotWellFormed,
+            "the file is empty",
+        ));
+    }
+    if bytes.contains(&0) {
+        return fail(Finding::new(
+            Severity::Error,
+            FindingKind::Binary,
+            "the file is binary (it contains NUL bytes), not an XML document",
+        ));
+    }
+    let scanned = match scan(bytes) {
+        Ok(s) => s,
+        Err(f) => return fail(f),
+    };
+    let kind = match (scanned.root_name.as_str(), expected) {
+        ("mvaMeldingDto", None | Some(DocumentKind::Return)) => DocumentKind::Return,
+        ("mvaMeldingInnsending", None | Some(DocumentKind::Envelope)) => DocumentKind::Envelope,
+        (other, exp) => {
+            let wanted = match exp {
+                Some(DocumentKind::Return) => "a VAT return (root element mvaMeldingDto)",
+                Some(DocumentKind::Envelope) => "an envelope (root element mvaMeldingInnsending)",
+                None => "a VAT return (mvaMeldingDto) or an envelope (mvaMeldingInnsending)",
+            };
+            return fail(
+                Finding::new(
+                    Severity::Error,
+                    FindingKind::UnknownDocument,
+                    format!("the root element is <{other}>; expected {wanted}"),
+                )
+                .at(format!("/{other}")),
+            );
+        }
+    };
+    let schema_kind = match kind {
+        DocumentKind::Return => SchemaKind::Return,
+        DocumentKind::Envelope => SchemaKind::Envelope,
+    };
+    let mut findings = Vec::new();
+    let mut patched: Option<Vec<u8>> = None;
+    if scanned.root_ns != schema_kind.namespace() {
+        let root_path = format!("/{}", scanned.root_name);
+        let mut f = Finding::new(
+            Severity::Error,
+            FindingKind::UnknownDocument,
+            if scanned.root_ns.is_empty() {
+                format!(
+                    "the root element <{}> has no namespace; it must be xmlns=\"{}\" (the findings below were checked as if it were there)",
+                    scanned.root_name,
+                    schema_kind.namespace()
+                )
+            } else {
+                format!(
+                    "wrong namespace \"{}\" on <{}>; this version supports \"{}\"",
+                    scanned.root_ns,
+                    scanned.root_name,
+                    schema_kind.namespace()
+                )
+            },
+        )
+        .at(root_path);
+        f.line = scanned.elements.first().map(|e| e.line);
+        findings.push(f);
+        if !scanned.root_ns.is_empty() {
+            return Checked {
+                report: Report {
+                    document: Some(kind),
+                    findings,
+                },
+                facts: None,
+            };
+        }
+        patched = Some(add_namespace(
+            bytes,
+            &scanned.root_name,
+            schema_kind.namespace(),
+        ));
+    }
+    let to_validate = patched.as_deref().unwrap_or(bytes);
+    match schema::validate(schema_kind, to_validate) {
+        Err(parse_errors) => {
+            for e in parse_errors {
+                let mut f = Finding::new(
+                    Severity::Error,
+                    FindingKind::NotWellFormed,
+                    format!("not well-formed XML: {}", e.message),
+                );
+                f.line = e.line;
+                f.column = e.column;
+                findings.push(f);
+            }
+            return Checked {
+                report: Report {
+                    document: Some(kind),
+                    findings,
+                },
+                facts: None,
+            };
+        }
+        Ok(schema_errors) => {
+            for e in schema_errors {
+                findings.push(schema_finding(&scanned, &e));
+            }
+        }
+    }
+    let facts = match kind {
+        DocumentKind::Return => return_facts(&scanned),
+        DocumentKind::Envelope => envelope_facts(&scanned),
+    };
+    findings.extend(rules(kind, &scanned, &facts));
+    Checked {
+        report: Report {
+            document: Some(kind),
+            findings,
+        },
+        facts: Some(facts),
+    }
+}
+
+fn add_namespace(bytes: &[u8], root: &str, ns: &str) -> Vec<u8> {
+    let needle = format!("<{root}");
+    let at = bytes
+        .windows(needle.len())
+        .position(|w| w == needle.as_bytes())
+        .map(|p| p + needle.len());
+    match at {
+        Some(at) => {
+            let mut out = Vec::with_capacity(bytes.len() + ns.len() + 10);
+            out.extend_from_slice(&bytes[..at]);
+            out.extend_from_slice(format!(" xmlns=\"{ns}\"").as_bytes());
+            out.extend_from_slice(&bytes[at..]);
+            out
+        }
+        None => bytes.to_vec(),
+    }
+}
+
+/// Turns a libxml2 schema message into a finding with a path and VAT code.
+fn schema_finding(scanned: &Scanned, e: &schema::RawError) -> Finding {
+    // "Element '{ns}name': ..." or "Element 'name': ..."
+    let name = e.message.strip_prefix("Element '").and_then(|rest| {
+        let q = rest.split('\'').next()?;
+        Some(q.rsplit('}').next().unwrap_or(q).to_string())
+    });
+    let mut message = e.message.clone();
+    for ns in [crate::schema::RETURN_NS, crate::schema::ENVELOPE_NS] {
+        message = message.replace(&format!("{{{ns}}}"), "");
+    }
+    let mut f = Finding::new(
+        Severity::Error,
+        FindingKind::Schema,
+        message.trim_end_matches('.').to_string(),
+    );
+    f.line = e.line;
+    f.column = e.column;
+    if let Some(i) = scanned.best_element(e.line, name.as_deref()) {
+        f.path = Some(scanned.elements[i].path.clone());
+        f.mva_code = scanned.mva_code_of(i);
+    }
+    f
+}
+
+/// Rules beyond the schema that can be checked locally.
+fn rules(kind: DocumentKind, scanned: &Scanned, facts: &Facts) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let org_path = match kind {
+        DocumentKind::Return => "/mvaMeldingDto/skattepliktig/organisasjonsnummer",
+        DocumentKind::Envelope => "/mvaMeldingInnsending/norskIdentifikator/organisasjonsnummer",
+    };
+    if let Some(org) = &facts.organisation {
+        if !OrganisationNumber::is_valid(org)
+            && org.len() == 9
+            && org.chars().all(|c| c.is_ascii_digit())
+        {
+            let mut f = Finding::new(
+                Severity::Warning,
+                FindingKind::Consistency,
+                format!("organisation number {org} has an invalid check digit (mod 11); the real service will refuse it"),
+            )
+            .at(org_path);
+            f.line = scanned
+                .elements
+                .iter()
+                .find(|e| e.path == org_path)
+                .map(|e| e.line);
+            out.push(f);
+        }
+    }
+    if kind == DocumentKind::Return {
+        if let (Some(total), Some(lines)) = (facts.vat_total.as_deref(), facts.lines_total_ore) {
+            let has_lines = scanned
+                .elements
+                .iter()
+                .any(|e| e.name == "mvaSpesifikasjonslinje");
+            if let Some(total_ore) = crate::facts::parse_amount_ore(total) {
+                if has_lines && total_ore != lines {
+                    let path =
+                        "/mvaMeldingDto/skattegrunnlagOgBeregnetSkatt/fastsattMerverdiavgift";
+                    let mut f = Finding::new(
+                        Severity::Deviation,
+                        FindingKind::Consistency,
+                        format!(
+                            "fastsattMerverdiavgift is {total} but the specification lines sum to {}",
+                            crate::facts::format_ore(lines)
+                        ),
+                    )
+                    .at(path);
+                    f.line = scanned
+                        .elements
+                        .iter()
+                        .find(|e| e.path == path)
+                        .map(|e| e.line);
+                    f.code =
+                        Some("MVA_MELDINGSINNHOLD_SUM_MVA_FEIL_SUMMERING_AV_AVGIFTLINJER".into());
+                    out.push(f);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Reads and validates one file. A file that cannot be read gives a [`FindingKind::Io`] finding.
+pub fn validate_file(path: &Path) -> Report {
+    match read_limited(path) {
+        Ok(bytes) => validate(&bytes),
+        Err(f) => Report::single(f),
+    }
+}
+
+/// Reads a file, refusing more than [`MAX_DOCUMENT_BYTES`] without reading it all.
+pub(crate) fn read_limited(path: &Path) -> Result<Vec<u8>, Finding> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| {
+        Finding::new(
+            Severity::Error,
+            FindingKind::Io,
+            format!("cannot read {}: {e}", path.display()),
+        )
+    })?;
+    let mut bytes = Vec::new();
+    file.take(MAX_DOCUMENT_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| {
+            Finding::new(
+                Severity::Error,
+                FindingKind::Io,
+                format!("cannot read {}: {e}", path.display()),
+            )
+        })?;
+    Ok(bytes)
+}
+
+/// Validates many files on `threads` threads (0 = one per core). Each thread compiles the schemas once and reuses
+/// them. The reports come back in the order of `paths`.
+pub fn validate_files(paths: &[PathBuf], threads: usize) -> Vec<(PathBuf, Report)> {
+    let threads = match threads {
+        0 => std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1),
+        n => n,
+    }
+    .min(paths.len().max(1));
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Report>>> = Mutex::new(vec![None; paths.len()]);
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= paths.len() {
+                    break;
+                }
+                let report = validate_file(&paths[i]);
+                results.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(report);
+            });
+        }
+    });
+    let results = results.into_inner().unwrap_or_else(|p| p.into_inner());
+    paths
+        .iter()
+        .cloned()
+        .zip(results)
+        .map(|(p, r)| {
+            let r = r.unwrap_or_else(|| {
+                Report::single(Finding::new(
+                    Severity::Error,
+                    FindingKind::Io,
+                    "the validation thread failed",
+                ))
+            });
+            (p, r)
+        })
+        .collect()
+}

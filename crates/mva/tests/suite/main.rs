@@ -1,0 +1,6 @@
+//! All integration tests of the `mva` crate, in one test binary.
+mod common;
+mod crash;
+mod errors;
+mod local_validation;
+mod submission;

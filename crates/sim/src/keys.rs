@@ -1,0 +1,207 @@
+//! The simulator's signing keys: fresh 2048-bit RSA keys per run, published as a JWKS, with key rotation in three
+//! separately callable steps (publish a new key, sign with it, remove the old ones) so that clients' JWKS refetch
+//! logic can be tested.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use rand::rngs::OsRng;
+use rand::RngCore;
+use rsa::pkcs1::EncodeRsaPrivateKey;
+use rsa::traits::PublicKeyParts;
+use rsa::RsaPrivateKey;
+use serde::Serialize;
+use std::sync::{Arc, RwLock};
+
+use crate::Error;
+
+/// One RSA key pair with its key id.
+pub struct SigningKey {
+    kid: String,
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    jwk: serde_json::Value,
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "SigningKey {{ kid: {:?}, private: [redacted] }}",
+            self.kid
+        )
+    }
+}
+
+impl SigningKey {
+    /// Generates a fresh 2048-bit RSA key from the operating system's CSPRNG. Takes a fraction of a second
+    /// (blocking): call it from `spawn_blocking` in async code.
+    pub fn generate() -> Result<Self, Error> {
+        let private =
+            RsaPrivateKey::new(&mut OsRng, 2048).map_err(|e| Error::Key(e.to_string()))?;
+        let der = private
+            .to_pkcs1_der()
+            .map_err(|e| Error::Key(e.to_string()))?;
+        let mut id = [0u8; 9];
+        OsRng.fill_bytes(&mut id);
+        let kid = format!("mva-sim-{}", URL_SAFE_NO_PAD.encode(id));
+        let n = URL_SAFE_NO_PAD.encode(private.n().to_bytes_be());
+        let e = URL_SAFE_NO_PAD.encode(private.e().to_bytes_be());
+        let decoding =
+            DecodingKey::from_rsa_components(&n, &e).map_err(|e| Error::Key(e.to_string()))?;
+        let jwk = serde_json::json!({"kty": "RSA", "kid": kid, "use": "sig", "alg": "RS256", "n": n, "e": e});
+        Ok(Self {
+            kid,
+            encoding: EncodingKey::from_rsa_der(der.as_bytes()),
+            decoding,
+            jwk,
+        })
+    }
+
+    /// The key id (`kid`).
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    /// Signs claims RS256 with this key, header `kid` and the given `typ`.
+    pub fn sign(&self, claims: &impl Serialize, typ: &str, kid: Option<&str>) -> String {
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = Some(kid.unwrap_or(&self.kid).to_string());
+        header.typ = Some(typ.to_string());
+        jsonwebtoken::encode(&header, claims, &self.encoding)
+            .expect("RS256 signing with a valid key")
+    }
+}
+
+#[derive(Debug)]
+struct Keys {
+    published: Vec<Arc<SigningKey>>,
+    active: Arc<SigningKey>,
+}
+
+/// The published keys and the one that signs.
+#[derive(Debug)]
+pub struct KeySet {
+    keys: RwLock<Keys>,
+}
+
+impl KeySet {
+    /// A key set with one key, published and signing.
+    pub fn new(first: SigningKey) -> Self {
+        let first = Arc::new(first);
+        Self {
+            keys: RwLock::new(Keys {
+                published: vec![first.clone()],
+                active: first,
+            }),
+        }
+    }
+
+    /// The key that signs tokens now.
+    pub fn active(&self) -> Arc<SigningKey> {
+        self.keys.read().unwrap().active.clone()
+    }
+
+    /// The kids of the published keys, in publication order.
+    pub fn published_kids(&self) -> Vec<String> {
+        self.keys
+            .read()
+            .unwrap()
+            .published
+            .iter()
+            .map(|k| k.kid.clone())
+            .collect()
+    }
+
+    /// The JWKS document (`{"keys": [...]}`), every published key with `kid`, `use`, `alg`.
+    pub fn jwks(&self) -> serde_json::Value {
+        let keys: Vec<_> = self
+            .keys
+            .read()
+            .unwrap()
+            .published
+            .iter()
+            .map(|k| k.jwk.clone())
+            .collect();
+        serde_json::json!({ "keys": keys })
+    }
+
+    /// Rotation step 1: publishes `key` in the JWKS without signing with it yet. Returns its kid.
+    pub fn publish(&self, key: SigningKey) -> String {
+        let kid = key.kid.clone();
+        self.keys.write().unwrap().published.push(Arc::new(key));
+        kid
+    }
+
+    /// Rotation step 2: signs with the newest published key from now on. Returns its kid, or `None` when the
+    /// newest key already signs (publish one first).
+    pub fn activate_newest(&self) -> Option<String> {
+        let mut keys = self.keys.write().unwrap();
+        let newest = keys.published.last().cloned()?;
+        if newest.kid == keys.active.kid {
+            return None;
+        }
+        keys.active = newest.clone();
+        Some(newest.kid.clone())
+    }
+
+    /// Rotation step 3: removes every published key except the signing one. Returns the removed kids.
+    pub fn retire_inactive(&self) -> Vec<String> {
+        let mut keys = self.keys.write().unwrap();
+        let active = keys.active.kid.clone();
+        let removed = keys
+            .published
+            .iter()
+            .filter(|k| k.kid != active)
+            .map(|k| k.kid.clone())
+            .collect();
+        keys.published.retain(|k| k.kid == active);
+        removed
+    }
+
+    /// Verifies an RS256 JWS made by one of the published keys and returns its claims. Time claims are NOT checked
+    /// here (the simulator's clock has an offset): callers check `exp` themselves.
+    pub fn verify(&self, token: &str) -> Result<serde_json::Value, String> {
+        let header = jsonwebtoken::decode_header(token).map_err(|e| format!("not a JWS: {e}"))?;
+        if header.alg != Algorithm::RS256 {
+            return Err("not signed RS256".into());
+        }
+        let kid = header.kid.ok_or("no kid in the header")?;
+        let key = {
+            let keys = self.keys.read().unwrap();
+            keys.published
+                .iter()
+                .find(|k| k.kid == kid)
+                .cloned()
+                .ok_or("unknown kid")?
+        };
+        let mut validation = Validation::new(Algorithm::RS256);
+        validation.validate_exp = false;
+        validation.validate_aud = false;
+        validation.required_spec_claims.clear();
+        jsonwebtoken::decode::<serde_json::Value>(token, &key.decoding, &validation)
+            .map(|d| d.claims)
+            .map_err(|e| format!("bad signature or format: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rotation_in_three_steps() {
+        let set = KeySet::new(SigningKey::generate().unwrap());
+        let first = set.active().kid().to_string();
+        assert_eq!(set.activate_newest(), None);
+        let second = set.publish(SigningKey::generate().unwrap());
+        assert_eq!(set.published_kids(), vec![first.clone(), second.clone()]);
+        assert_eq!(set.active().kid(), first);
+        let old_token = set.active().sign(&serde_json::json!({"a": 1}), "JWT", None);
+        assert_eq!(set.activate_newest().as_deref(), Some(second.as_str()));
+        assert!(set.verify(&old_token).is_ok(), "old key still published");
+        assert_eq!(set.retire_inactive(), vec![first]);
+        assert_eq!(set.verify(&old_token).unwrap_err(), "unknown kid");
+        assert_eq!(set.jwks()["keys"].as_array().unwrap().len(), 1);
+    }
+}

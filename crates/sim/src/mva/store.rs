@@ -1,0 +1,138 @@
+//! The instances of the submission app, optionally persisted to a JSON file (atomic writes).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+
+/// A data element of an instance.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SimData {
+    /// The element id.
+    pub id: String,
+    /// Data type.
+    pub data_type: String,
+    /// File name from Content-Disposition.
+    pub filename: Option<String>,
+    /// Content type.
+    pub content_type: String,
+    /// Content, base64.
+    pub content: String,
+    /// Created, Unix seconds.
+    pub created: i64,
+    /// Hidden until the feedback time (feedback elements).
+    pub visible_from: i64,
+}
+
+impl SimData {
+    /// The content.
+    pub fn bytes(&self) -> Vec<u8> {
+        base64::engine::general_purpose::STANDARD
+            .decode(&self.content)
+            .unwrap_or_default()
+    }
+    /// Sets the content.
+    pub fn set_bytes(&mut self, b: &[u8]) {
+        self.content = base64::engine::general_purpose::STANDARD.encode(b);
+    }
+}
+
+/// An instance of the submission app.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SimInstance {
+    /// `{partyId}/{guid}`.
+    pub id: String,
+    /// The organisation.
+    pub org: String,
+    /// Who created it.
+    pub created_by: String,
+    /// Created, Unix seconds.
+    pub created: i64,
+    /// 1 = filling in, 2 = confirmation, 3 = waiting for feedback; the process ends when feedback is given.
+    pub task: u8,
+    /// When feedback becomes available (Unix seconds), once submitted.
+    pub feedback_at: Option<i64>,
+    /// Substatus label and description given with the feedback.
+    pub substatus: Option<(String, String)>,
+    /// Data elements.
+    pub data: Vec<SimData>,
+}
+
+impl SimInstance {
+    /// Whether the feedback is available at `now`.
+    pub fn feedback_ready(&self, now: i64) -> bool {
+        self.feedback_at.is_some_and(|t| now >= t)
+    }
+}
+
+pub(crate) struct Store {
+    file: Option<PathBuf>,
+    map: Mutex<BTreeMap<String, SimInstance>>,
+}
+
+impl Store {
+    pub fn load(file: Option<PathBuf>) -> Self {
+        let mut map = BTreeMap::new();
+        if let Some(f) = &file {
+            match std::fs::read(f) {
+                Ok(bytes) => match serde_json::from_slice::<Vec<SimInstance>>(&bytes) {
+                    Ok(list) => map = list.into_iter().map(|i| (i.id.clone(), i)).collect(),
+                    Err(e) => {
+                        let aside = f.with_extension("damaged");
+                        tracing::error!(file = %f.display(), error = %e, "mva state file is damaged; moved to {}", aside.display());
+                        let _ = std::fs::rename(f, aside);
+                    }
+                },
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    tracing::error!(file = %f.display(), error = %e, "cannot read mva state file")
+                }
+            }
+        }
+        Self {
+            file,
+            map: Mutex::new(map),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, SimInstance>> {
+        self.map.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn all(&self) -> Vec<SimInstance> {
+        self.lock().values().cloned().collect()
+    }
+
+    pub fn get(&self, id: &str) -> Option<SimInstance> {
+        self.lock().get(id).cloned()
+    }
+
+    /// Changes an instance (or inserts one) and persists the state before answering.
+    pub fn update<T>(&self, id: &str, f: impl FnOnce(Option<&mut SimInstance>) -> T) -> T {
+        let mut map = self.lock();
+        let out = f(map.get_mut(id));
+        self.persist(&map);
+        out
+    }
+
+    pub fn insert(&self, inst: SimInstance) {
+        let mut map = self.lock();
+        map.insert(inst.id.clone(), inst);
+        self.persist(&map);
+    }
+
+    fn persist(&self, map: &BTreeMap<String, SimInstance>) {
+        let Some(f) = &self.file else { return };
+        let list: Vec<&SimInstance> = map.values().collect();
+        let tmp = f.with_extension("tmp");
+        let res = serde_json::to_vec(&list)
+            .map_err(std::io::Error::other)
+            .and_then(|b| std::fs::write(&tmp, b))
+            .and_then(|_| std::fs::rename(&tmp, f));
+        if let Err(e) = res {
+            tracing::error!(file = %f.display(), error = %e, "cannot write mva state file");
+        }
+    }
+}

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Benchmarks the simulator's ID-porten against oidc-provider configured the same way, on loopback, in one run:
+# discovery, JWKS, token endpoint (authorization_code + PKCE with pre-minted codes) and refresh (one-time tokens),
+# with wrk -c64 -t2 -d10s --latency; RSS of each server from /proc while under load. oidc-provider runs with
+# --jwt-access-tokens so that both servers sign two RS256 JWTs (access token + ID token) per token response.
+#
+# Usage: tests/interop/bench/run.sh [DURATION]        (DURATION default 10s)
+#        SIM_BIN=/path/to/sim tests/interop/bench/run.sh   (use a built binary taking --port N --config FILE)
+# Needs: wrk, node (tests/interop: npm ci), cargo. Builds the sim's example binary in release:
+#   cargo build --release -p mva-sim --example sim     (into $CARGO_TARGET_DIR or ./target)
+# Prints a markdown table on stdout; progress and raw wrk output go to stderr and bench/last-run/.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+INTEROP=$(dirname "$HERE")
+ROOT=$(cd "$INTEROP/../.." && pwd)
+DURATION=${1:-10s}
+CONNS=64
+THREADS=2
+OUT=$HERE/last-run
+mkdir -p "$OUT"
+chmod 700 "$OUT"
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+SIM_BIN=${SIM_BIN:-}
+SHARED_CLIENT=23cc2587-ea4e-4a5f-aa5c-dfce3d6c5f09
+SIM_CLIENT=mva-sim-refresh-client
+REDIRECT=http://localhost:12345/token
+PIDS=()
+
+log() { echo "bench: $*" >&2; }
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  rm -f "$OUT"/*-rt.txt "$OUT"/*-codes.txt # live credentials of the throw-away servers
+}
+trap cleanup EXIT
+
+command -v wrk >/dev/null || { log "wrk is not installed (apt-get install wrk)"; exit 1; }
+[ -d "$INTEROP/node_modules/oidc-provider" ] || { log "run 'npm ci' in tests/interop first"; exit 1; }
+
+if [ -z "$SIM_BIN" ]; then
+  log "building the simulator (release)"
+  (cd "$ROOT" && cargo build --release -q -p mva-sim --example sim)
+  SIM_BIN=$TARGET/release/examples/sim
+fi
+
+# start NAME CMD...: starts a server, waits for its issuer line, sets ISSUER and SERVER_PID.
+start() {
+  local name=$1; shift
+  "$@" >"$OUT/$name.stdout" 2>"$OUT/$name.stderr" &
+  SERVER_PID=$!
+  PIDS+=("$SERVER_PID")
+  for _ in $(seq 100); do
+    ISSUER=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$OUT/$name.stdout" | head -1 || true)
+    [ -n "$ISSUER" ] && return 0
+    sleep 0.1
+  done
+  log "$name did not print its issuer; stderr:"; cat "$OUT/$name.stderr" >&2; exit 1
+}
+
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
+
+# bench SERVER ENDPOINT PID URL [LUA_SCRIPT SCRIPT_ARGS...]: runs wrk, samples RSS, appends a result row.
+bench() {
+  local server=$1 endpoint=$2 pid=$3 url=$4; shift 4
+  local file="$OUT/$server-$endpoint.txt" peak=0 cmd
+  cmd=(wrk -c$CONNS -t$THREADS -d"$DURATION" --latency)
+  if [ $# -gt 0 ]; then cmd+=(-s "$1" "$url" -- "${@:2}"); else cmd+=("$url"); fi
+  log "$server $endpoint: ${cmd[*]}"
+  "${cmd[@]}" >"$file" &
+  local wrk_pid=$!
+  while kill -0 $wrk_pid 2>/dev/null; do
+    local r; r=$(rss_kb "$pid"); [ "$r" -gt "$peak" ] && peak=$r
+    sleep 0.5
+  done
+  wait $wrk_pid
+  node "$HERE/summarize.mjs" "$file" "$server" "$endpoint" "$peak" >>"$OUT/rows.md"
+}
+
+: >"$OUT/rows.md"
+cat >"$OUT/sim.toml" <<'EOF'
+[sim]
+headless_login = true
+EOF
+
+log "starting the simulator"
+start sim "$SIM_BIN" --port 0 --config "$OUT/sim.toml"
+SIM=$ISSUER SIM_PID=$SERVER_PID
+log "starting oidc-provider"
+start op node "$INTEROP/oidc-provider.mjs" 0 --code-ttl 600 --jwt-access-tokens
+OP=$ISSUER OP_PID=$SERVER_PID
+log "sim $SIM (pid $SIM_PID, idle RSS $(rss_kb $SIM_PID) kB); oidc-provider $OP (pid $OP_PID, idle RSS $(rss_kb $OP_PID) kB)"
+
+for s in sim op; do
+  if [ $s = sim ]; then url=$SIM pid=$SIM_PID; else url=$OP pid=$OP_PID; fi
+  bench $s discovery $pid "$url/.well-known/openid-configuration"
+  jwks=$(curl -sf "$url/.well-known/openid-configuration" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).jwks_uri))')
+  bench $s jwks $pid "$jwks"
+done
+
+# Refresh: a pool of one-time refresh tokens per server; each response's new token is reused (refresh.lua).
+node "$INTEROP/bench/mint.mjs" "$SIM" --profile sim --client $SIM_CLIENT --redirect-uri $REDIRECT --mode refresh --count 256 --out "$OUT/sim-rt.txt"
+bench sim refresh $SIM_PID "$SIM/token" "$HERE/refresh.lua" "$OUT/sim-rt.txt" $SIM_CLIENT $THREADS
+node "$INTEROP/bench/mint.mjs" "$OP" --profile oidc-provider --client $SHARED_CLIENT --redirect-uri $REDIRECT --mode refresh --count 256 --out "$OUT/op-rt.txt"
+bench op refresh $OP_PID "$OP/token" "$HERE/refresh.lua" "$OUT/op-rt.txt" $SHARED_CLIENT $THREADS
+
+# Authorization code + PKCE: codes minted just before the run (the sim's codes live 30 s, as ID-porten's).
+SIM_CODES=${SIM_CODES:-15000}
+OP_CODES=${OP_CODES:-25000}
+node "$INTEROP/bench/mint.mjs" "$SIM" --profile sim --client $SIM_CLIENT --redirect-uri $REDIRECT --mode codes --count "$SIM_CODES" --concurrency 64 --out "$OUT/sim-codes.txt"
+bench sim code $SIM_PID "$SIM/token" "$HERE/code.lua" "$OUT/sim-codes.txt" $THREADS
+node "$INTEROP/bench/mint.mjs" "$OP" --profile oidc-provider --client $SHARED_CLIENT --redirect-uri $REDIRECT --mode codes --count "$OP_CODES" --concurrency 32 --out "$OUT/op-codes.txt"
+bench op code $OP_PID "$OP/token" "$HERE/code.lua" "$OUT/op-codes.txt" $THREADS
+
+echo "| server | endpoint | requests/s (2xx only) | p50 ms | p99 ms | non-2xx | peak RSS under load |"
+echo "|---|---|---:|---:|---:|---:|---:|"
+cat "$OUT/rows.md"
+echo
+echo "Peak RSS over the whole run (VmHWM): sim $(( $(hwm_kb $SIM_PID) / 1024 )) MB, oidc-provider $(( $(hwm_kb $OP_PID) / 1024 )) MB."
+echo "Machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}'), node $(node -v)."
