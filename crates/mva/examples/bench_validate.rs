@@ -39,7 +39,11 @@ fn main() {
     // warm the page cache
     let _ = mva::validate_files(&files, 1);
     let mut ours = Vec::new();
-    for threads in [1usize, 2] {
+    let counts: Vec<usize> = match std::env::var("BENCH_THREADS") {
+        Ok(v) => v.split(',').filter_map(|t| t.trim().parse().ok()).collect(),
+        Err(_) => vec![1, 2],
+    };
+    for threads in counts {
         let mut best = f64::MAX;
         let mut invalid = 0;
         for _ in 0..ROUNDS {

@@ -25,13 +25,18 @@ use crate::{admin, Error, SimConfig, SimState};
 /// faults and logs requests. Usable without a socket (`tower::ServiceExt::oneshot`), though the "drop the
 /// connection" fault needs the real listener of [`start`].
 pub fn app(state: SimState) -> Router {
+    app_and_services(state).0
+}
+
+/// [`app`], and the VAT services it serves (for the handle: tests read back the instances).
+fn app_and_services(state: SimState) -> (Router, Arc<MvaServices>) {
     let verifier = Arc::new(SimVerifier(state.clone()));
     let mva = Arc::new(MvaServices::new(
         state.mva.clone(),
         state.persons.clone(),
         verifier,
     ));
-    Router::new()
+    let router = Router::new()
         .route(
             "/.well-known/openid-configuration",
             get(discovery::discovery),
@@ -54,13 +59,15 @@ pub fn app(state: SimState) -> Router {
         .route("/logout", get(logout::logout).post(logout::logout))
         .nest("/sim/admin", admin::router())
         .with_state(state.clone())
-        .merge(mva.router())
-        .layer(middleware::from_fn_with_state(state, observe))
+        .merge(mva.clone().router())
+        .layer(middleware::from_fn_with_state(state, observe));
+    (router, mva)
 }
 
 /// A running simulator.
 pub struct SimHandle {
     state: SimState,
+    mva: Arc<MvaServices>,
     addr: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
@@ -97,7 +104,7 @@ pub async fn start(config: SimConfig, addr: SocketAddr) -> Result<SimHandle, Err
         None => format!("http://{local}"),
     };
     let state = SimState::new(&config, issuer, key)?;
-    let router = app(state.clone());
+    let (router, mva) = app_and_services(state.clone());
     let (stop, stopped) = oneshot::channel::<()>();
     let service = router.into_make_service_with_connect_info::<ConnControl>();
     let task = tokio::spawn(async move {
@@ -112,6 +119,7 @@ pub async fn start(config: SimConfig, addr: SocketAddr) -> Result<SimHandle, Err
     tracing::info!(issuer = %state.issuer, key_ms = key_generation.as_millis() as u64, "mva-sim started");
     Ok(SimHandle {
         state,
+        mva,
         addr: local,
         stop: Some(stop),
         task,
@@ -120,6 +128,11 @@ pub async fn start(config: SimConfig, addr: SocketAddr) -> Result<SimHandle, Err
 }
 
 impl SimHandle {
+    /// The VAT services (validation API, token exchange, submission app): read back instances in tests.
+    pub fn mva(&self) -> &MvaServices {
+        &self.mva
+    }
+
     /// The bound address.
     pub fn addr(&self) -> SocketAddr {
         self.addr

@@ -138,6 +138,11 @@ impl Sim {
         self.handle().issuer()
     }
 
+    /// How many instances the simulated Altinn holds for an organisation.
+    pub fn instances_for(&self, org: &str) -> usize {
+        self.handle().mva().instances().iter().filter(|i| i.org == org).count()
+    }
+
     /// A browser command that logs `pid` in through the simulator's headless switch, with plain HTTP (curl).
     pub fn headless_browser(pid: &str) -> String {
         format!("sh -c 'exec curl -fsS -o /dev/null -L \"$0&sim_pid={pid}\"'")
