@@ -12,6 +12,10 @@
 //   --cancel      press cancel instead of logging in
 //   --screenshot  save a full-page PNG of the first login page seen
 //   --timeout     give up after this many seconds (default 60)
+//   --profile-dir DIR  keep the browser profile (cookies: the provider's single sign-on session) in DIR across
+//                 runs, e.g. a login and then a logout in the same "browser"; default: a fresh temporary profile
+//   --logout      the URL is the client's local logout page, which posts the end-session request to the provider:
+//                 follow it, confirm the provider's sign-out question, and wait to land back at the client
 // Exit codes: 0 landed on the client's page, 1 the flow failed (message on stderr), 2 bad arguments.
 // Environment: CHROMIUM (default /usr/bin/chromium).
 import fs from 'node:fs';
@@ -29,7 +33,7 @@ function usage(message) {
 }
 
 function parseArgs(argv) {
-  const opts = { person: '01818510078', level: undefined, cancel: false, screenshot: undefined, timeout: 60 };
+  const opts = { person: '01818510078', level: undefined, cancel: false, logout: false, profileDir: undefined, screenshot: undefined, timeout: 60 };
   const rest = [];
   for (let i = 0; i < argv.length; i += 1) {
     const a = argv[i];
@@ -40,6 +44,8 @@ function parseArgs(argv) {
     if (a === '--person') opts.person = value();
     else if (a === '--level') opts.level = value();
     else if (a === '--cancel') opts.cancel = true;
+    else if (a === '--logout') opts.logout = true;
+    else if (a === '--profile-dir') opts.profileDir = value();
     else if (a === '--screenshot') opts.screenshot = value();
     else if (a === '--timeout') opts.timeout = Number(value());
     else if (a.startsWith('--')) usage(`unknown option ${a}`);
@@ -104,9 +110,39 @@ async function simLogin(page, opts) {
   return navigateBy(page, page.locator('button[name="action"][value="login"]'), 'login button');
 }
 
+// Logout: the start page belongs to the client and posts to the provider by itself (or by its button).
+async function logout(page, opts) {
+  const clientOrigin = opts.start.origin;
+  let leftClient = false;
+  for (let step = 0; step < 12; step += 1) {
+    await page.waitForLoadState('load');
+    const url = new URL(page.url());
+    if (url.protocol === 'chrome-error:') throw new FlowError(`the browser could not load a page: ${page.url()}`);
+    if (url.origin === clientOrigin && leftClient) return (await page.locator('body').innerText()).trim();
+    if (url.origin === clientOrigin) {
+      // The auto-submit may already be under way; if not, press the page's button.
+      const moved = await page.waitForURL((u) => u.origin !== clientOrigin, { timeout: 3000 }).then(() => true, () => false);
+      if (!moved) await navigateBy(page, page.locator('button[type="submit"], input[type="submit"]'), 'logout button');
+      continue;
+    }
+    leftClient = true;
+    const confirm = page.locator('button[name="logout"][value="yes"], button[name="logout"]');
+    if (await confirm.count()) {
+      await navigateBy(page, confirm, 'sign-out confirmation');
+      continue;
+    }
+    const back = await page.waitForURL((u) => u.origin === clientOrigin, { timeout: 5000 }).then(() => true, () => false);
+    if (!back) {
+      const text = (await page.locator('body').innerText().catch(() => '')).trim().slice(0, 600);
+      throw new FlowError(`the provider did not send the browser back after logout; it shows at ${page.url()}:\n${text}`);
+    }
+  }
+  throw new FlowError(`the logout did not come back to the client after 12 pages: ${page.url()}`);
+}
+
 async function run(opts) {
   const providerOrigin = opts.start.origin;
-  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'browser-login-'));
+  const userDataDir = opts.profileDir || fs.mkdtempSync(path.join(os.tmpdir(), 'browser-login-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
@@ -120,6 +156,7 @@ async function run(opts) {
     await page.goto(opts.url, { waitUntil: 'domcontentloaded' }).catch((e) => {
       throw new FlowError(`cannot open ${opts.url}: ${e.message.split('\n')[0]}`);
     });
+    if (opts.logout) return await logout(page, opts);
     let shot = false;
     let simTried = false;
     for (let step = 0; step < 12; step += 1) {
@@ -153,7 +190,7 @@ async function run(opts) {
     throw new FlowError(`still at the provider after 12 pages: ${page.url()}`);
   } finally {
     await context.close().catch(() => {});
-    fs.rmSync(userDataDir, { recursive: true, force: true });
+    if (!opts.profileDir) fs.rmSync(userDataDir, { recursive: true, force: true });
   }
 }
 

@@ -4,11 +4,12 @@
 //
 // Usage: node openid-client-check.mjs ISSUER [--profile sim|oidc-provider] [--client ID] [--redirect-uri URI]
 //          [--post-logout-uri URI] [--person PID] [--secret-basic ID:SECRET] [--secret-post ID:SECRET]
-//          [--private-key-jwt ID:PRIVATE_JWK_FILE]
+//          [--private-key-jwt ID:PRIVATE_JWK_FILE] [--only NAME,NAME...]
 // profile sim (default): headless login (`sim_pid`, needs `[sim] headless_login = true`), client
 //   mva-sim-refresh-client; plus the ID-porten rules oidc-provider does not have (state, nonce, scope).
 // profile oidc-provider: posts oidc-provider's dev login form; clients of oidc-provider.mjs.
 // Prints `ok NAME`, `skip NAME: why` or `FAIL NAME: why`, one line per check; exit 1 on any failure.
+// --only runs just the named checks (the first login is `login-code-pkce`; later checks build on it).
 import fs from 'node:fs';
 import * as oidc from 'openid-client';
 import { importJWK } from 'jose';
@@ -33,6 +34,7 @@ function parseArgs(argv) {
     else if (a === '--redirect-uri') o.redirectUri = v();
     else if (a === '--post-logout-uri') o.postLogoutUri = v();
     else if (a === '--person') o.person = v();
+    else if (a === '--only') o.only = v().split(',');
     else if (a === '--secret-basic') pair('client_secret_basic');
     else if (a === '--secret-post') pair('client_secret_post');
     else if (a === '--private-key-jwt') pair('private_key_jwt');
@@ -65,6 +67,7 @@ const SIM = opts.profile === 'sim';
 let failures = 0;
 
 async function check(name, fn) {
+  if (opts.only && !opts.only.includes(name)) return;
   try {
     const note = await fn();
     if (typeof note === 'string' && note.startsWith('skip:')) process.stdout.write(`skip ${name}: ${note.slice(5).trim()}\n`);
@@ -284,7 +287,7 @@ if (SIM) {
     (await request({ scope: `${SCOPE} skatteetaten:not-granted` })).params, { errorCode: 'invalid_scope' }));
 } else {
   for (const n of ['missing-state-refused', 'missing-nonce-refused', 'unknown-scope-invalid_scope']) {
-    process.stdout.write(`skip ${n}: oidc-provider does not have this ID-porten rule\n`);
+    if (!opts.only || opts.only.includes(n)) process.stdout.write(`skip ${n}: oidc-provider does not have this ID-porten rule\n`);
   }
 }
 

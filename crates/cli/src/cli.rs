@@ -271,6 +271,9 @@ pub struct SubmitArgs {
     /// Submit again even though this return was submitted before (a deliberate correction).
     #[arg(long)]
     pub force_new: bool,
+    /// Seconds between checks for the feedback (the Tax Administration's sample uses 10).
+    #[arg(long, value_name = "SECS", default_value_t = 5.0)]
+    pub poll_interval: f64,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,

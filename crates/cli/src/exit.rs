@@ -32,7 +32,9 @@ pub fn code_for(err: &anyhow::Error) -> u8 {
 /// A line of advice for errors whose fix is not in the message itself.
 pub fn help_for(err: &anyhow::Error) -> Option<&'static str> {
     match code_for(err) {
-        UNAVAILABLE => Some("check the network and the provider's status, then try again; nothing was lost"),
+        UNAVAILABLE => {
+            Some("check the network and the provider's status, then try again; nothing was lost")
+        }
         _ => None,
     }
 }
@@ -60,7 +62,9 @@ fn idporten_code(e: &idporten::Error) -> u8 {
         | E::CallbackMalformed { .. }
         | E::BrowserCommandFailed { .. }
         | E::BrowserNotOpened { .. } => LOGIN_FAILED,
-        E::ProviderUnreachable { .. } | E::ProviderStatus { .. } | E::ProviderResponse { .. } => UNAVAILABLE,
+        E::ProviderUnreachable { .. } | E::ProviderStatus { .. } | E::ProviderResponse { .. } => {
+            UNAVAILABLE
+        }
         _ => FAILURE,
     }
 }

@@ -15,7 +15,10 @@ pub fn json<T: Serialize>(value: &T) -> anyhow::Result<()> {
 pub fn when(unix: i64) -> String {
     let at = time::OffsetDateTime::from_unix_timestamp(unix)
         .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
         .unwrap_or_else(|| unix.to_string());
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let delta = unix - now;
@@ -69,7 +72,9 @@ mod tests {
 /// terminal the spinner is hidden and the lines are printed plainly, so logs and tests see every step.
 pub fn spinner(message: &str) -> indicatif::ProgressBar {
     let bar = indicatif::ProgressBar::new_spinner();
-    bar.set_style(indicatif::ProgressStyle::with_template("{spinner} {msg}").expect("valid template"));
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {msg}").expect("valid template"),
+    );
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
     bar.set_message(message.to_string());
     bar

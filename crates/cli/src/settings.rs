@@ -21,8 +21,8 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::last_login;
 use crate::cli::{GlobalOptions, LoginSettings, ProviderArgs, ServiceArgs};
+use crate::last_login;
 
 /// One profile of the config file. Every field is optional; flags and environment variables win.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -88,7 +88,8 @@ pub struct ProfileSettings {
 
 /// Reads the config file and picks the profile.
 pub fn load(global: &GlobalOptions) -> Result<ProfileSettings> {
-    let home = idporten::home_dir().context("cannot find a directory for mva's files; set MVA_HOME")?;
+    let home =
+        idporten::home_dir().context("cannot find a directory for mva's files; set MVA_HOME")?;
     let (path, explicit) = match &global.config {
         Some(p) => (p.clone(), true),
         None => (home.join("config.toml"), false),
@@ -117,8 +118,11 @@ pub fn load(global: &GlobalOptions) -> Result<ProfileSettings> {
 
 fn read_config(path: &Path, explicit: bool) -> Result<ConfigFile> {
     match std::fs::read_to_string(path) {
-        Ok(text) => toml::from_str(&text).with_context(|| format!("the config file {} is not valid", path.display())),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => Ok(ConfigFile::default()),
+        Ok(text) => toml::from_str(&text)
+            .with_context(|| format!("the config file {} is not valid", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
+            Ok(ConfigFile::default())
+        }
         Err(e) => Err(e).with_context(|| format!("cannot read the config file {}", path.display())),
     }
 }
@@ -139,7 +143,8 @@ pub struct Provider {
 impl Provider {
     /// The key of this session in the token store.
     pub fn store_key(&self) -> idporten::StoreKey {
-        idporten::StoreKey::new(self.issuer.clone(), self.client_id.clone()).with_profile(self.profile.clone())
+        idporten::StoreKey::new(self.issuer.clone(), self.client_id.clone())
+            .with_profile(self.profile.clone())
     }
 }
 
@@ -148,9 +153,16 @@ impl Provider {
 /// followed by `mva token` works.
 pub fn provider(ctx: &ProfileSettings, args: &ProviderArgs) -> Result<Provider> {
     let p = &ctx.profile;
-    let nothing_chosen = [&args.issuer, &args.env, &args.client_id, &p.issuer, &p.env, &p.client_id]
-        .iter()
-        .all(|v| v.is_none());
+    let nothing_chosen = [
+        &args.issuer,
+        &args.env,
+        &args.client_id,
+        &p.issuer,
+        &p.env,
+        &p.client_id,
+    ]
+    .iter()
+    .all(|v| v.is_none());
     if nothing_chosen {
         if let Some(last) = last_login::recall(&ctx.home, &ctx.profile_name) {
             return Ok(Provider {
@@ -189,7 +201,11 @@ pub fn provider(ctx: &ProfileSettings, args: &ProviderArgs) -> Result<Provider> 
 }
 
 /// Resolves everything a login needs into the library's client configuration.
-pub fn client_config(ctx: &ProfileSettings, provider: &Provider, args: &LoginSettings) -> Result<idporten::ClientConfig> {
+pub fn client_config(
+    ctx: &ProfileSettings,
+    provider: &Provider,
+    args: &LoginSettings,
+) -> Result<idporten::ClientConfig> {
     let p = &ctx.profile;
     let redirect = args
         .redirect_uri
@@ -201,7 +217,11 @@ pub fn client_config(ctx: &ProfileSettings, provider: &Provider, args: &LoginSet
         provider.client_id.clone(),
         idporten::RedirectUri::parse(&redirect)?,
     );
-    if let Some(uri) = args.post_logout_redirect_uri.clone().or(p.post_logout_redirect_uri.clone()) {
+    if let Some(uri) = args
+        .post_logout_redirect_uri
+        .clone()
+        .or(p.post_logout_redirect_uri.clone())
+    {
         config.post_logout_redirect_uri = Some(idporten::RedirectUri::parse(&uri)?);
     }
     if let Some(scope) = args.scope.clone().or(p.scope.clone()) {
@@ -273,5 +293,7 @@ pub fn browser_command(ctx: &ProfileSettings, flag: &Option<String>) -> Option<S
 
 /// The base URL of the VAT services when they all live on one host (the simulator).
 pub fn services_url(ctx: &ProfileSettings, args: &ServiceArgs) -> Option<String> {
-    args.services_url.clone().or(ctx.profile.services_url.clone())
+    args.services_url
+        .clone()
+        .or(ctx.profile.services_url.clone())
 }

@@ -33,9 +33,10 @@ pub trait BrowserOpener: Send + Sync {
     fn open(&self, url: &Url) -> Result<BrowserLaunch, Error>;
 }
 
-/// The system's browser: `$BROWSER` when set (a `:`-separated list of commands, each with `%s` replaced by the URL
-/// or the URL appended), else the platform's opener (the `webbrowser` crate). Wrap it in [`OpenOrPrint`] so that a
-/// machine without a browser prints the URL instead of failing.
+/// The system's browser: `$BROWSER` when set (a list of commands separated by `:`, or `;` on Windows, each with `%s`
+/// replaced by the URL or the URL appended), else the platform's opener (the `webbrowser` crate); on Linux without a
+/// graphical display it fails rather than start a text browser. Wrap it in [`OpenOrPrint`] so that a machine without
+/// a browser prints the URL instead of failing.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemBrowser;
 
@@ -70,7 +71,7 @@ fn has_graphical_display() -> bool {
 
 /// The commands of a `$BROWSER` value, each as program and arguments with the URL in place.
 pub(crate) fn browser_var_commands(var: &str, url: &Url) -> Vec<Result<Vec<String>, Error>> {
-    var.split(':')
+    var.split(if cfg!(windows) { ';' } else { ':' })
         .filter(|c| !c.trim().is_empty())
         .map(|command| {
             let mut words = split(command)?;

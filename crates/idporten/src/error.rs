@@ -329,7 +329,6 @@ pub enum Error {
         /// The keyring's reason.
         reason: String,
     },
-
     // ---- end of listener, browser and token store errors ----
 }
 

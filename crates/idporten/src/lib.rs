@@ -84,11 +84,15 @@ pub mod browser;
 pub mod listener;
 pub mod store;
 
-pub use browser::{BrowserLaunch, BrowserOpener, CommandBrowser, OpenOrPrint, PrintUrl, SystemBrowser};
+pub use browser::{
+    BrowserLaunch, BrowserOpener, CommandBrowser, OpenOrPrint, PrintUrl, SystemBrowser,
+};
 pub use listener::{Callback, ListenerOptions, LoopbackListener};
 #[cfg(feature = "keyring")]
 pub use store::KeyringTokenStore;
-pub use store::{default_store, home_dir, FileTokenStore, StoreKey, StoreLock, StoredSecret, TokenStore};
+pub use store::{
+    default_store, home_dir, FileTokenStore, StoreKey, StoreLock, StoredSecret, TokenStore,
+};
 
 // ---- end of helper B ----
 

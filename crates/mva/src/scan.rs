@@ -91,6 +91,11 @@ impl Scanned {
     }
 }
 
+/// The deepest nesting accepted (libxml2's own default limit is 256; VAT documents are about 6 deep).
+const MAX_DEPTH: usize = 64;
+/// The most elements accepted (bounds the memory a hostile 25 MB file of tiny elements can cost).
+const MAX_ELEMENTS: usize = 200_000;
+
 fn line_of(bytes: &[u8], pos: usize) -> u32 {
     let end = pos.min(bytes.len());
     1 + bytes[..end].iter().filter(|b| **b == b'\n').count() as u32
@@ -193,6 +198,20 @@ pub(crate) fn scan(bytes: &[u8]) -> Result<Scanned, Finding> {
                         .take_while(|b| **b != b'<')
                         .filter(|b| **b == b'\n')
                         .count() as u32;
+                if elements.len() >= MAX_ELEMENTS {
+                    return Err(not_well_formed(
+                        bytes,
+                        start,
+                        format!("the document has more than {MAX_ELEMENTS} elements; a VAT return has a few hundred"),
+                    ));
+                }
+                if stack.len() >= MAX_DEPTH {
+                    return Err(not_well_formed(
+                        bytes,
+                        start,
+                        format!("the document is nested deeper than {MAX_DEPTH} elements; a VAT document is about 6 deep"),
+                    ));
+                }
                 let parent = stack.last().copied();
                 let parent_path = parent.map(|p| elements[p].path.as_str()).unwrap_or("");
                 let mut path = String::with_capacity(parent_path.len() + 1 + name.len());

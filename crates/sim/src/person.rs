@@ -69,14 +69,26 @@ pub fn default_persons() -> Vec<Person> {
             pid: "01818510078".into(),
             name: "Kari Regnskapsfører".into(),
             organisations: vec![
-                org("310000019", "Fjordbris Kafé AS", &["Regnskapsfører med signeringsrett"]),
-                org("310000027", "Nordlys Sykkel AS", &["Regnskapsfører med signeringsrett"]),
+                org(
+                    "310000019",
+                    "Fjordbris Kafé AS",
+                    &["Regnskapsfører med signeringsrett"],
+                ),
+                org(
+                    "310000027",
+                    "Nordlys Sykkel AS",
+                    &["Regnskapsfører med signeringsrett"],
+                ),
             ],
         },
         Person {
             pid: "15929210775".into(),
             name: "Ola Medarbeider".into(),
-            organisations: vec![org("310000019", "Fjordbris Kafé AS", &["Regnskapsmedarbeider"])],
+            organisations: vec![org(
+                "310000019",
+                "Fjordbris Kafé AS",
+                &["Regnskapsmedarbeider"],
+            )],
         },
         Person {
             pid: "24827010770".into(),
@@ -110,7 +122,11 @@ pub fn is_valid_organisation_number(number: &str) -> bool {
     if number.len() != 9 || d.len() != 9 {
         return false;
     }
-    let sum: u32 = [3, 2, 7, 6, 5, 4, 3, 2].iter().zip(&d).map(|(w, d)| w * d).sum();
+    let sum: u32 = [3, 2, 7, 6, 5, 4, 3, 2]
+        .iter()
+        .zip(&d)
+        .map(|(w, d)| w * d)
+        .sum();
     match 11 - sum % 11 {
         11 => d[8] == 0,
         10 => false,

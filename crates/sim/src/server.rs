@@ -31,11 +31,11 @@ pub fn app(state: SimState) -> Router {
 /// [`app`], and the VAT services it serves (for the handle: tests read back the instances).
 fn app_and_services(state: SimState) -> (Router, Arc<MvaServices>) {
     let verifier = Arc::new(SimVerifier(state.clone()));
-    let mva = Arc::new(MvaServices::new(
-        state.mva.clone(),
-        state.persons.clone(),
-        verifier,
-    ));
+    let clock_state = state.clone();
+    let mva = Arc::new(
+        MvaServices::new(state.mva.clone(), state.persons.clone(), verifier)
+            .with_clock(Arc::new(move || clock_state.clock.now())),
+    );
     let router = Router::new()
         .route(
             "/.well-known/openid-configuration",

@@ -205,6 +205,95 @@ async fn authlib_passes_every_check_against_the_sim() {
     sim.shutdown().await;
 }
 
+/// The checks can fail: every forged ID token the sim can produce is caught by both third-party clients (and the
+/// same login without a forgery passes, so the failure comes from the forgery).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn third_party_clients_reject_every_forged_id_token() {
+    use sim::Forgery::*;
+    require_node_modules();
+    let python = venv_python();
+    let config = check_config(r#"{"keys":[]}"#); // no private_key_jwt login here
+    let sim = sim::start(config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .expect("sim starts");
+    let issuer = sim.issuer();
+    let node = |first: &'static str| {
+        let issuer = issuer.clone();
+        async move {
+            let args = [
+                "openid-client-check.mjs",
+                &issuer,
+                "--client",
+                "interop-public",
+                "--only",
+                first,
+            ];
+            run(Path::new("node"), &args).await
+        }
+    };
+    let authlib = |first: &'static str| {
+        let (issuer, python) = (issuer.clone(), python.clone());
+        async move {
+            let args = [
+                "authlib_check.py",
+                &issuer,
+                "--client",
+                "interop-public",
+                "--only",
+                first,
+            ];
+            run(&python, &args).await
+        }
+    };
+    for (name, check) in [
+        ("openid-client", "login-code-pkce"),
+        ("authlib", "login-code-pkce-id-token"),
+    ] {
+        let control = if name == "authlib" {
+            authlib(check).await
+        } else {
+            node(check).await
+        };
+        assert!(
+            control.status.success(),
+            "{name} without a forgery: {}",
+            text(&control.stdout)
+        );
+        for forgery in [
+            WrongIss,
+            WrongAud,
+            WrongNonce,
+            Expired,
+            BadSignature,
+            AlgNone,
+            UnknownKid,
+        ] {
+            sim.faults().forge_next_id_token(forgery);
+            let out = if name == "authlib" {
+                authlib(check).await
+            } else {
+                node(check).await
+            };
+            let stdout = text(&out.stdout);
+            assert_eq!(
+                out.status.code(),
+                Some(1),
+                "{name} accepted an ID token forged with {forgery:?}:\n{stdout}"
+            );
+            assert!(
+                stdout.contains(&format!("FAIL {check}")),
+                "{name}, {forgery:?}:\n{stdout}"
+            );
+            let why = stdout
+                .lines()
+                .find(|l| l.starts_with("FAIL"))
+                .unwrap_or_default();
+            eprintln!("{name} {forgery:?}: {why}"); // shown with --nocapture
+        }
+    }
+    sim.shutdown().await;
+}
+
 /// A loopback listener standing in for the client: records each callback's query, answers a small page.
 async fn listener() -> (u16, Arc<Mutex<Vec<String>>>) {
     let seen: Arc<Mutex<Vec<String>>> = Arc::default();

@@ -3,7 +3,9 @@
 //! submit it through the simulated Altinn 3, wait for the feedback, and save the receipt and payment information.
 
 use anyhow::{Context, Result};
-use idporten::{BrowserLaunch, BrowserOpener, ClientConfig, ClientId, ListenerOptions, RedirectUri, TokenSet};
+use idporten::{
+    BrowserLaunch, BrowserOpener, ClientConfig, ClientId, ListenerOptions, RedirectUri, TokenSet,
+};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use url::Url;
@@ -25,7 +27,9 @@ pub async fn run(args: DemoArgs) -> Result<u8> {
     config.sim.headless_login = true;
     config.mva.feedback_delay_secs = 1;
     let addr: SocketAddr = "127.0.0.1:0".parse().expect("valid address");
-    let sim = sim::start(config, addr).await.context("cannot start the embedded simulator")?;
+    let sim = sim::start(config, addr)
+        .await
+        .context("cannot start the embedded simulator")?;
     let issuer = sim.issuer();
     println!("1. Started the simulator of ID-porten, the validation API and Altinn 3 at {issuer}");
 
@@ -41,15 +45,28 @@ async fn demo(issuer: &str, args: &DemoArgs) -> Result<u8> {
         RedirectUri::parse("http://127.0.0.1:0/callback")?,
     );
     let client = idporten::Client::discover(config, idporten::Seams::default()).await?;
-    let tokens = idporten::login(&client, &HeadlessBrowser::new(), &ListenerOptions::default(), |_| {}).await?;
+    let tokens = idporten::login(
+        &client,
+        &HeadlessBrowser::new(),
+        &ListenerOptions::default(),
+        |_| {},
+    )
+    .await?;
     println!(
         "2. Logged in test person {} at {} (headless, through the simulator's switch)",
-        tokens.id_claims.pid.as_deref().map(output::mask_pid).unwrap_or_default(),
+        tokens
+            .id_claims
+            .pid
+            .as_deref()
+            .map(output::mask_pid)
+            .unwrap_or_default(),
         tokens.id_claims.acr.as_deref().unwrap_or("?")
     );
 
     let return_xml = match &args.file {
-        Some(path) => std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?,
+        Some(path) => {
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?
+        }
         None => DEMO_RETURN.to_vec(),
     };
     let local = mva::validate(&return_xml);
@@ -66,13 +83,19 @@ async fn demo(issuer: &str, args: &DemoArgs) -> Result<u8> {
     println!("3. Validated the return: locally against the XSD (valid), and by the validation API ({:?})", service.verdict);
 
     let submission = mva::Submission::build(return_xml, vec![], &submit::envelope_options())?;
-    println!("4. Submitting for organisation {} through Altinn 3", submission.organisation());
+    println!(
+        "4. Submitting for organisation {} through Altinn 3",
+        submission.organisation()
+    );
     let out = args.out.clone().unwrap_or_else(|| "mva-demo".into());
     let journal = tempfile_dir()?;
     let mut options = mva::SubmitOptions::new(journal.path(), &out);
     options.poll_interval = std::time::Duration::from_millis(500);
     let outcome = submit::submit_with_progress(&vat, &submission, &options).await?;
-    println!("5. Done: {} HTTP requests to the VAT services", vat.request_count());
+    println!(
+        "5. Done: {} HTTP requests to the VAT services",
+        vat.request_count()
+    );
     submit::report(&outcome, false)?;
     Ok(exit::SUCCESS)
 }
@@ -129,7 +152,8 @@ impl mva::TokenSource for DemoTokens {
         Box::pin(async move {
             let current = self.tokens.lock().expect("not poisoned").clone();
             let now = self.client.now();
-            if !force_refresh && !current.needs_refresh(now, idporten::DEFAULT_REFRESH_MARGIN_SECS) {
+            if !force_refresh && !current.needs_refresh(now, idporten::DEFAULT_REFRESH_MARGIN_SECS)
+            {
                 return Ok(mva::AccessToken::new(current.access_token.secret()));
             }
             let fresh = self.client.refresh(&current).await?;

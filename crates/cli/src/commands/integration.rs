@@ -2,7 +2,9 @@
 
 use anyhow::Result;
 use idporten::integration::{ClientAuthMethod, IntegrationFile};
-use idporten::integration_check::{check as check_integration, Finding, Severity, SoftwareSettings};
+use idporten::integration_check::{
+    check as check_integration, Finding, Severity, SoftwareSettings,
+};
 use serde::Serialize;
 
 use crate::cli::IntegrationCheckArgs;
@@ -28,7 +30,10 @@ pub fn check(ctx: &ProfileSettings, args: IntegrationCheckArgs) -> Result<u8> {
     }
     let software = software_settings(ctx, &args)?;
     // Compare the software with the integration it uses; the others are checked on their own.
-    let used = file.integrations.iter().any(|i| i.client_id == software.client_id);
+    let used = file
+        .integrations
+        .iter()
+        .any(|i| i.client_id == software.client_id);
     let mut reports = Vec::new();
     for integration in &file.integrations {
         let compare = if used {
@@ -52,7 +57,11 @@ pub fn check(ctx: &ProfileSettings, args: IntegrationCheckArgs) -> Result<u8> {
     } else {
         print_reports(&reports, errors);
     }
-    Ok(if errors > 0 { exit::FINDINGS } else { exit::SUCCESS })
+    Ok(if errors > 0 {
+        exit::FINDINGS
+    } else {
+        exit::SUCCESS
+    })
 }
 
 fn print_reports(reports: &[Report<'_>], errors: usize) {
@@ -79,7 +88,10 @@ fn print_reports(reports: &[Report<'_>], errors: usize) {
     println!("{errors} error(s), {warnings} warning(s)");
 }
 
-fn software_settings(ctx: &ProfileSettings, args: &IntegrationCheckArgs) -> Result<SoftwareSettings> {
+fn software_settings(
+    ctx: &ProfileSettings,
+    args: &IntegrationCheckArgs,
+) -> Result<SoftwareSettings> {
     let provider = settings::provider(ctx, &args.provider)?;
     let p = &ctx.profile;
     let l = &args.login;
@@ -88,14 +100,20 @@ fn software_settings(ctx: &ProfileSettings, args: &IntegrationCheckArgs) -> Resu
         .clone()
         .or(p.client_auth.clone())
         .unwrap_or_else(|| "none".into());
-    let client_auth: ClientAuthMethod = serde_json::from_value(serde_json::Value::String(method.clone()))
-        .map_err(|_| anyhow::anyhow!("unknown client authentication \"{method}\""))?;
+    let client_auth: ClientAuthMethod =
+        serde_json::from_value(serde_json::Value::String(method.clone()))
+            .map_err(|_| anyhow::anyhow!("unknown client authentication \"{method}\""))?;
     let scopes = l
         .scope
         .clone()
         .or(p.scope.clone())
         .map(|s| s.split_whitespace().map(str::to_string).collect())
-        .unwrap_or_else(|| idporten::integration::VAT_SCOPES.iter().map(|s| s.to_string()).collect());
+        .unwrap_or_else(|| {
+            idporten::integration::VAT_SCOPES
+                .iter()
+                .map(|s| s.to_string())
+                .collect()
+        });
     Ok(SoftwareSettings {
         client_id: provider.client_id.as_str().to_string(),
         redirect_uri: l
@@ -103,7 +121,10 @@ fn software_settings(ctx: &ProfileSettings, args: &IntegrationCheckArgs) -> Resu
             .clone()
             .or(p.redirect_uri.clone())
             .unwrap_or_else(|| idporten::SHARED_TEST_REDIRECT_URI.into()),
-        post_logout_redirect_uri: l.post_logout_redirect_uri.clone().or(p.post_logout_redirect_uri.clone()),
+        post_logout_redirect_uri: l
+            .post_logout_redirect_uri
+            .clone()
+            .or(p.post_logout_redirect_uri.clone()),
         scopes,
         client_auth,
         uses_refresh_tokens: false,

@@ -33,17 +33,23 @@ pub async fn run(ctx: &ProfileSettings, args: LoginArgs) -> Result<u8> {
     let spinner = output::spinner("Starting the login");
     let env_name = provider.environment.clone();
     let tokens = idporten::login(&client, opener.as_ref(), &options, |event| match event {
-        LoginEvent::Listening { redirect_uri } => {
-            output::say(&spinner, format!("Listening on {redirect_uri} for ID-porten's answer"))
-        }
+        LoginEvent::Listening { redirect_uri } => output::say(
+            &spinner,
+            format!("Listening on {redirect_uri} for ID-porten's answer"),
+        ),
         LoginEvent::Pushed => output::say(&spinner, "Authorization request pushed (PAR)"),
-        LoginEvent::BrowserOpened { .. } => output::say(&spinner, format!("Opened the browser at ID-porten ({env_name})")),
+        LoginEvent::BrowserOpened { .. } => output::say(
+            &spinner,
+            format!("Opened the browser at ID-porten ({env_name})"),
+        ),
         LoginEvent::UrlPrinted { .. } => {}
         LoginEvent::Waiting { time_left } => spinner.set_message(format!(
             "Waiting for the login in the browser; {} left (Ctrl-C to stop)",
             output::duration(time_left.as_secs())
         )),
-        LoginEvent::ExchangingCode => spinner.set_message("Logged in at ID-porten; fetching the tokens"),
+        LoginEvent::ExchangingCode => {
+            spinner.set_message("Logged in at ID-porten; fetching the tokens")
+        }
     })
     .await;
     spinner.finish_and_clear();
@@ -58,7 +64,12 @@ pub async fn run(ctx: &ProfileSettings, args: LoginArgs) -> Result<u8> {
             client_id: provider.client_id.to_string(),
         },
     )?;
-    let pid = tokens.id_claims.pid.as_deref().map(output::mask_pid).unwrap_or_else(|| "(no pid)".into());
+    let pid = tokens
+        .id_claims
+        .pid
+        .as_deref()
+        .map(output::mask_pid)
+        .unwrap_or_else(|| "(no pid)".into());
     if args.json {
         output::json(&LoginReport {
             issuer: tokens.issuer.as_str(),

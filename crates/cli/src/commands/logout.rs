@@ -15,7 +15,10 @@ pub async fn run(ctx: &ProfileSettings, args: LogoutArgs) -> Result<u8> {
     let store = session::store()?;
     let key = provider.store_key();
     if args.local {
-        let was = idporten::load_tokens(store.as_ref(), &key).ok().flatten().is_some();
+        let was = idporten::load_tokens(store.as_ref(), &key)
+            .ok()
+            .flatten()
+            .is_some();
         store.delete(&key)?;
         crate::last_login::forget(&ctx.home, &provider.profile)?;
         eprintln!(
@@ -24,9 +27,16 @@ pub async fn run(ctx: &ProfileSettings, args: LogoutArgs) -> Result<u8> {
         );
         return Ok(exit::SUCCESS);
     }
-    if idporten::load_tokens(store.as_ref(), &key).ok().flatten().is_none() {
+    if idporten::load_tokens(store.as_ref(), &key)
+        .ok()
+        .flatten()
+        .is_none()
+    {
         store.delete(&key)?;
-        eprintln!("Not logged in at {} with client {}; nothing to do", provider.issuer, provider.client_id);
+        eprintln!(
+            "Not logged in at {} with client {}; nothing to do",
+            provider.issuer, provider.client_id
+        );
         return Ok(exit::SUCCESS);
     }
     let config = settings::client_config(ctx, &provider, &args.login)?;
@@ -36,14 +46,24 @@ pub async fn run(ctx: &ProfileSettings, args: LogoutArgs) -> Result<u8> {
         timeout: Duration::from_secs(args.timeout.unwrap_or(120)),
         ..ListenerOptions::default()
     };
-    let outcome = idporten::logout(&client, store.as_ref(), &key, opener.as_ref(), &options, false).await?;
+    let outcome = idporten::logout(
+        &client,
+        store.as_ref(),
+        &key,
+        opener.as_ref(),
+        &options,
+        false,
+    )
+    .await?;
     if outcome.revoked {
         eprintln!("Revoked the tokens at the provider");
     } else {
         eprintln!("The provider offers no revocation; the tokens stay valid until they expire");
     }
     match outcome.end_session {
-        EndSessionOutcome::Confirmed => eprintln!("Ended the ID-porten session (confirmed by the provider)"),
+        EndSessionOutcome::Confirmed => {
+            eprintln!("Ended the ID-porten session (confirmed by the provider)")
+        }
         EndSessionOutcome::Opened => {
             eprintln!("Sent the browser to ID-porten to end the session (no post-logout URI is configured to confirm it)")
         }

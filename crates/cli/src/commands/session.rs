@@ -2,7 +2,10 @@
 //! opener, and a fresh access token.
 
 use anyhow::Result;
-use idporten::{BrowserOpener, Client, ClientConfig, CommandBrowser, OpenOrPrint, PrintUrl, Seams, SystemBrowser};
+use idporten::{
+    BrowserOpener, Client, ClientConfig, CommandBrowser, OpenOrPrint, PrintUrl, Seams,
+    SystemBrowser,
+};
 use std::sync::Arc;
 
 use crate::cli::{BrowserArgs, LoginSettings};
@@ -59,11 +62,20 @@ pub async fn current_tokens_with_margin(
     let key = provider.store_key();
     let clock = Arc::new(idporten::SystemClock);
     let make_client = || async {
-        let config = settings::client_config(ctx, provider, login).map_err(|e| idporten::Error::InvalidConfig {
-            setting: "refresh settings".into(),
-            reason: format!("{e:#}"),
+        let config = settings::client_config(ctx, provider, login).map_err(|e| {
+            idporten::Error::InvalidConfig {
+                setting: "refresh settings".into(),
+                reason: format!("{e:#}"),
+            }
         })?;
         Client::discover(config, seams(ctx)).await
     };
-    Ok(idporten::current_tokens_with_margin(store.as_ref(), &key, clock.as_ref(), margin_secs, make_client).await?)
+    Ok(idporten::current_tokens_with_margin(
+        store.as_ref(),
+        &key,
+        clock.as_ref(),
+        margin_secs,
+        make_client,
+    )
+    .await?)
 }

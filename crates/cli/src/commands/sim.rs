@@ -28,7 +28,9 @@ pub async fn run(args: SimArgs) -> Result<u8> {
     println!();
     println!("Try it:   mva login --issuer {}", handle.issuer());
     println!("Stop it:  Ctrl-C");
-    tokio::signal::ctrl_c().await.context("cannot wait for Ctrl-C")?;
+    tokio::signal::ctrl_c()
+        .await
+        .context("cannot wait for Ctrl-C")?;
     eprintln!("mva sim: stopping");
     handle.shutdown().await;
     Ok(exit::SUCCESS)

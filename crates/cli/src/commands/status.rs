@@ -27,8 +27,17 @@ pub async fn run(ctx: &ProfileSettings, args: StatusArgs) -> Result<u8> {
                     (_, _, _, Some(_)) => "instance created, uploads unfinished",
                     _ => "not started",
                 };
-                let instance = j.instance.as_ref().map(|i| i.to_string()).unwrap_or_else(|| "-".into());
-                println!("{}  org {}  instance {instance}  {step}  (since {})", &j.key[..12.min(j.key.len())], j.organisation, j.started_at);
+                let instance = j
+                    .instance
+                    .as_ref()
+                    .map(|i| i.to_string())
+                    .unwrap_or_else(|| "-".into());
+                println!(
+                    "{}  org {}  instance {instance}  {step}  (since {})",
+                    &j.key[..12.min(j.key.len())],
+                    j.organisation,
+                    j.started_at
+                );
             }
             println!("Run the same `mva submit` again to resume a submission.");
         }
@@ -38,13 +47,20 @@ pub async fn run(ctx: &ProfileSettings, args: StatusArgs) -> Result<u8> {
     let provider = vat::provider(ctx, &args.provider)?;
     let endpoints = vat::endpoints(ctx, &provider, &args.services)?;
     let client = mva::MvaClient::new(endpoints, vat::SessionTokens::new(ctx, &provider))?;
-    let state = client.status(&id, &args.out.clone().unwrap_or_else(|| ".".into())).await?;
+    let state = client
+        .status(&id, &args.out.clone().unwrap_or_else(|| ".".into()))
+        .await?;
     println!("instance    {}", state.instance);
     println!("stage       {:?}", state.stage);
     if let Some(f) = &state.feedback {
         println!("status      {}", f.substatus.as_deref().unwrap_or("(none)"));
         if let Some(p) = &f.payment {
-            println!("amount      NOK {}  KID {}  due {}", p.amount(), p.kid, p.due_date);
+            println!(
+                "amount      NOK {}  KID {}  due {}",
+                p.amount(),
+                p.kid,
+                p.due_date
+            );
         }
         for file in &f.files {
             println!("saved       {}", file.display());

@@ -14,7 +14,8 @@ use crate::settings::ProfileSettings;
 /// Files the return.
 pub async fn run(ctx: &ProfileSettings, args: SubmitArgs) -> Result<u8> {
     let org: mva::OrganisationNumber = args.org.parse()?;
-    let return_xml = std::fs::read(&args.file).with_context(|| format!("cannot read {}", args.file.display()))?;
+    let return_xml = std::fs::read(&args.file)
+        .with_context(|| format!("cannot read {}", args.file.display()))?;
     let attachments = args
         .attachments
         .iter()
@@ -22,7 +23,8 @@ pub async fn run(ctx: &ProfileSettings, args: SubmitArgs) -> Result<u8> {
         .collect::<Result<Vec<_>, _>>()?;
     let submission = match &args.envelope {
         Some(path) => {
-            let envelope = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            let envelope =
+                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
             mva::Submission::with_envelope(return_xml, envelope, attachments)?
         }
         None => mva::Submission::build(return_xml, attachments, &envelope_options())?,
@@ -36,8 +38,15 @@ pub async fn run(ctx: &ProfileSettings, args: SubmitArgs) -> Result<u8> {
     let provider = vat::provider(ctx, &args.provider)?;
     let endpoints = vat::endpoints(ctx, &provider, &args.services)?;
     let client = mva::MvaClient::new(endpoints, vat::SessionTokens::new(ctx, &provider))?;
-    let mut options = mva::SubmitOptions::new(ctx.home.join("journal"), args.out.clone().unwrap_or_else(|| ".".into()));
+    let mut options = mva::SubmitOptions::new(
+        ctx.home.join("journal"),
+        args.out.clone().unwrap_or_else(|| ".".into()),
+    );
     options.force_new = args.force_new;
+    if !(args.poll_interval.is_finite() && args.poll_interval > 0.0) {
+        bail!("--poll-interval must be a positive number of seconds");
+    }
+    options.poll_interval = std::time::Duration::from_secs_f64(args.poll_interval);
     let outcome = submit_with_progress(&client, &submission, &options).await?;
     report(&outcome, args.json)?;
     Ok(exit::SUCCESS)
@@ -61,13 +70,17 @@ pub async fn submit_with_progress(
     let mut on_progress = |p: mva::Progress| {
         use mva::Progress as P;
         match p {
-            P::Resuming { instance } => output::say(&bar, match instance {
-                Some(i) => format!("Resuming the submission of instance {i} where it stopped"),
-                None => "Resuming an interrupted submission".into(),
-            }),
-            P::AlreadySubmitted { instance } => {
-                output::say(&bar, format!("This return was already submitted as instance {instance}; not sent again"))
-            }
+            P::Resuming { instance } => output::say(
+                &bar,
+                match instance {
+                    Some(i) => format!("Resuming the submission of instance {i} where it stopped"),
+                    None => "Resuming an interrupted submission".into(),
+                },
+            ),
+            P::AlreadySubmitted { instance } => output::say(
+                &bar,
+                format!("This return was already submitted as instance {instance}; not sent again"),
+            ),
             P::Exchanged => bar.set_message("Exchanged the ID-porten token for an Altinn token"),
             P::InstanceCreated(i) => output::say(&bar, format!("Created instance {i}")),
             P::EnvelopeUploaded => output::say(&bar, "Uploaded the envelope"),
@@ -79,7 +92,9 @@ pub async fn submit_with_progress(
                 "Waiting for the Tax Administration's feedback ({})",
                 output::duration(elapsed.as_secs())
             )),
-            P::FeedbackSaved(dir) => output::say(&bar, format!("Feedback saved in {}", dir.display())),
+            P::FeedbackSaved(dir) => {
+                output::say(&bar, format!("Feedback saved in {}", dir.display()))
+            }
         }
     };
     let outcome = client.submit(submission, options, &mut on_progress).await;
@@ -116,7 +131,10 @@ pub fn report(outcome: &mva::SubmitOutcome, json: bool) -> Result<()> {
         });
     }
     println!("instance    {}", outcome.instance);
-    println!("status      {}", f.substatus.as_deref().unwrap_or("(no status yet)"));
+    println!(
+        "status      {}",
+        f.substatus.as_deref().unwrap_or("(no status yet)")
+    );
     if let Some(d) = &f.substatus_description {
         println!("            {d}");
     }

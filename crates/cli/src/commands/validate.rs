@@ -31,12 +31,17 @@ struct ServiceVerdict {
 
 /// Validates the files; exit [`exit::FINDINGS`] when any is invalid.
 pub async fn run(ctx: &ProfileSettings, args: ValidateArgs) -> Result<u8> {
-    let threads = args
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    let threads = args.jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
     let paths = args.files.clone();
     let local = tokio::task::spawn_blocking(move || mva::validate_files(&paths, threads)).await?;
-    let mut results: Vec<FileResult> = local.into_iter().map(|(file, report)| file_result(file, report)).collect();
+    let mut results: Vec<FileResult> = local
+        .into_iter()
+        .map(|(file, report)| file_result(file, report))
+        .collect();
     add_consistency(&mut results);
     if !args.offline {
         validate_remotely(ctx, &args, &mut results).await?;
@@ -47,7 +52,11 @@ pub async fn run(ctx: &ProfileSettings, args: ValidateArgs) -> Result<u8> {
     } else {
         print_results(&results, invalid);
     }
-    Ok(if invalid > 0 { exit::FINDINGS } else { exit::SUCCESS })
+    Ok(if invalid > 0 {
+        exit::FINDINGS
+    } else {
+        exit::SUCCESS
+    })
 }
 
 fn file_result(file: PathBuf, report: Report) -> FileResult {
@@ -67,8 +76,16 @@ fn add_consistency(results: &mut [FileResult]) {
     if of_kind(DocumentKind::Return) != 1 || of_kind(DocumentKind::Envelope) != 1 {
         return;
     }
-    let path_of = |k: DocumentKind| results.iter().find(|r| r.document == Some(k)).map(|r| r.file.clone());
-    let (Some(ret), Some(env)) = (path_of(DocumentKind::Return), path_of(DocumentKind::Envelope)) else {
+    let path_of = |k: DocumentKind| {
+        results
+            .iter()
+            .find(|r| r.document == Some(k))
+            .map(|r| r.file.clone())
+    };
+    let (Some(ret), Some(env)) = (
+        path_of(DocumentKind::Return),
+        path_of(DocumentKind::Envelope),
+    ) else {
         return;
     };
     let (Ok(ret_xml), Ok(env_xml)) = (std::fs::read(&ret), std::fs::read(&env)) else {
@@ -83,7 +100,11 @@ fn add_consistency(results: &mut [FileResult]) {
     }
 }
 
-async fn validate_remotely(ctx: &ProfileSettings, args: &ValidateArgs, results: &mut [FileResult]) -> Result<()> {
+async fn validate_remotely(
+    ctx: &ProfileSettings,
+    args: &ValidateArgs,
+    results: &mut [FileResult],
+) -> Result<()> {
     let returns: Vec<usize> = (0..results.len())
         .filter(|&i| results[i].valid && results[i].document == Some(DocumentKind::Return))
         .collect();
@@ -95,7 +116,10 @@ async fn validate_remotely(ctx: &ProfileSettings, args: &ValidateArgs, results: 
     if let Some(url) = &args.validation_url {
         endpoints.validation = url::Url::parse(url)?;
     }
-    let client = std::sync::Arc::new(mva::MvaClient::new(endpoints, vat::SessionTokens::new(ctx, &provider))?);
+    let client = std::sync::Arc::new(mva::MvaClient::new(
+        endpoints,
+        vat::SessionTokens::new(ctx, &provider),
+    )?);
     // A few requests at once: the service is shared; connections to the host are pooled and reused.
     let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(4));
     let mut calls = tokio::task::JoinSet::new();
@@ -124,7 +148,10 @@ fn print_results(results: &[FileResult], invalid: usize) {
     let mut errors = 0;
     let mut others = 0;
     for r in results {
-        let all = r.findings.iter().chain(r.service.iter().flat_map(|s| &s.findings));
+        let all = r
+            .findings
+            .iter()
+            .chain(r.service.iter().flat_map(|s| &s.findings));
         for f in all {
             if f.severity == Severity::Error {
                 errors += 1;

@@ -30,15 +30,20 @@ pub async fn run(ctx: &ProfileSettings, args: WhoamiArgs) -> Result<u8> {
     let provider = settings::provider(ctx, &args.provider)?;
     let store = session::store()?;
     let key = provider.store_key();
-    let tokens = idporten::load_tokens(store.as_ref(), &key)?.ok_or_else(|| idporten::Error::NotLoggedIn {
-        issuer: provider.issuer.to_string(),
-        client_id: provider.client_id.to_string(),
+    let tokens = idporten::load_tokens(store.as_ref(), &key)?.ok_or_else(|| {
+        idporten::Error::NotLoggedIn {
+            issuer: provider.issuer.to_string(),
+            client_id: provider.client_id.to_string(),
+        }
     })?;
     let c = &tokens.id_claims;
-    let pid = c
-        .pid
-        .as_deref()
-        .map(|p| if args.show_pid { p.to_string() } else { output::mask_pid(p) });
+    let pid = c.pid.as_deref().map(|p| {
+        if args.show_pid {
+            p.to_string()
+        } else {
+            output::mask_pid(p)
+        }
+    });
     let who = Whoami {
         pid,
         sub: &c.sub,
@@ -57,7 +62,10 @@ pub async fn run(ctx: &ProfileSettings, args: WhoamiArgs) -> Result<u8> {
         output::json(&who)?;
         return Ok(exit::SUCCESS);
     }
-    println!("person      {}", who.pid.as_deref().unwrap_or("(no pid claim)"));
+    println!(
+        "person      {}",
+        who.pid.as_deref().unwrap_or("(no pid claim)")
+    );
     println!("level       {}", who.acr.unwrap_or("(no acr claim)"));
     println!("amr         {}", who.amr.join(", "));
     println!("scopes      {}", who.scopes.join(" "));
@@ -71,7 +79,11 @@ pub async fn run(ctx: &ProfileSettings, args: WhoamiArgs) -> Result<u8> {
     println!(
         "session     until {}{}",
         output::when(who.session_expires_at),
-        if who.refreshable { " (refreshed automatically)" } else { " (no refresh token: log in again then)" }
+        if who.refreshable {
+            " (refreshed automatically)"
+        } else {
+            " (no refresh token: log in again then)"
+        }
     );
     Ok(exit::SUCCESS)
 }

@@ -10,7 +10,10 @@ use std::time::Duration;
 
 /// The repository's root.
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 /// A person of the simulator's built-in test persons.
@@ -36,7 +39,9 @@ impl Home {
                 cmd.env_remove(key);
             }
         }
-        cmd.env("MVA_HOME", self.dir.path()).env("NO_COLOR", "1").args(args);
+        cmd.env("MVA_HOME", self.dir.path())
+            .env("NO_COLOR", "1")
+            .args(args);
         cmd.stdin(Stdio::null());
         cmd
     }
@@ -49,7 +54,9 @@ impl Home {
     /// The stored session files.
     pub fn token_files(&self) -> Vec<PathBuf> {
         let dir = self.dir.path().join("tokens");
-        let Ok(entries) = std::fs::read_dir(&dir) else { return vec![] };
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            return vec![];
+        };
         entries
             .map(|e| e.unwrap().path())
             .filter(|p| p.extension().is_some_and(|e| e == "json"))
@@ -138,9 +145,24 @@ impl Sim {
         self.handle().issuer()
     }
 
+    /// How many instances of an organisation the simulated Altinn has received as submitted (feedback scheduled).
+    pub fn submitted_for(&self, org: &str) -> usize {
+        self.handle()
+            .mva()
+            .instances()
+            .iter()
+            .filter(|i| i.org == org && i.feedback_at.is_some())
+            .count()
+    }
+
     /// How many instances the simulated Altinn holds for an organisation.
     pub fn instances_for(&self, org: &str) -> usize {
-        self.handle().mva().instances().iter().filter(|i| i.org == org).count()
+        self.handle()
+            .mva()
+            .instances()
+            .iter()
+            .filter(|i| i.org == org)
+            .count()
     }
 
     /// A browser command that logs `pid` in through the simulator's headless switch, with plain HTTP (curl).

@@ -70,17 +70,33 @@ authorization = 36000
         .expect(6)
         .stdout();
     let reports: serde_json::Value = serde_json::from_str(&json).unwrap();
-    assert!(reports[0]["findings"].as_array().unwrap().iter().any(|f| f["field"] == "Levetider"));
+    assert!(reports[0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["field"] == "Levetider"));
 }
 
 #[test]
 fn a_missing_or_malformed_file_is_a_clear_error() {
     let home = Home::new();
-    let run = home.run(&["integration", "check", "/nonexistent/integration.toml"]).expect(1);
-    assert!(run.stderr().contains("/nonexistent/integration.toml"), "{}", run.stderr());
+    let run = home
+        .run(&["integration", "check", "/nonexistent/integration.toml"])
+        .expect(1);
+    assert!(
+        run.stderr().contains("/nonexistent/integration.toml"),
+        "{}",
+        run.stderr()
+    );
 
     let file = home.dir.path().join("typo.toml");
-    std::fs::write(&file, "[[integration]]\nclient_id = \"x\"\nredirect_uri = \"http://localhost\"\n").unwrap();
-    let run = home.run(&["integration", "check", file.to_str().unwrap()]).expect(1);
+    std::fs::write(
+        &file,
+        "[[integration]]\nclient_id = \"x\"\nredirect_uri = \"http://localhost\"\n",
+    )
+    .unwrap();
+    let run = home
+        .run(&["integration", "check", file.to_str().unwrap()])
+        .expect(1);
     assert!(run.stderr().contains("redirect_uri"), "{}", run.stderr());
 }

@@ -32,9 +32,15 @@ fn login_token_refresh_with_rotation_and_reuse_refused() {
     // The stored file is 0600 in a 0700 directory.
     use std::os::unix::fs::PermissionsExt;
     let file = &home.token_files()[0];
-    assert_eq!(std::fs::metadata(file).unwrap().permissions().mode() & 0o777, 0o600);
+    assert_eq!(
+        std::fs::metadata(file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
     let dir = file.parent().unwrap();
-    assert_eq!(std::fs::metadata(dir).unwrap().permissions().mode() & 0o777, 0o700);
+    assert_eq!(
+        std::fs::metadata(dir).unwrap().permissions().mode() & 0o777,
+        0o700
+    );
 
     let first = home.run(&["token"]).expect(0).stdout();
     assert_eq!(first.lines().count(), 1, "only the token: {first:?}");
@@ -48,13 +54,19 @@ fn login_token_refresh_with_rotation_and_reuse_refused() {
     assert!(!whoami.contains(&first), "whoami must not print the token");
 
     // Refresh with rotation: an expired access token is renewed with the one-time refresh token.
-    let spent_refresh = home.session()["refresh_token"].as_str().unwrap().to_string();
+    let spent_refresh = home.session()["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let before = op.stats()["refreshes"].as_i64().unwrap();
     home.expire_access_token();
     let second = home.run(&["token"]).expect(0).stdout().trim().to_string();
     assert_ne!(first, second, "a new access token");
     assert_eq!(op.stats()["refreshes"].as_i64().unwrap(), before + 1);
-    let rotated = home.session()["refresh_token"].as_str().unwrap().to_string();
+    let rotated = home.session()["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert_ne!(rotated, spent_refresh, "one-time refresh tokens rotate");
 
     // The provider refuses the spent refresh token (and, as the BCP says, revokes the grant).
@@ -96,14 +108,27 @@ fn ten_processes_refresh_once() {
                 .unwrap()
         })
         .collect();
-    let outputs: Vec<_> = children.into_iter().map(|c| c.wait_with_output().unwrap()).collect();
+    let outputs: Vec<_> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
     for o in &outputs {
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     }
-    let tokens: std::collections::BTreeSet<_> =
-        outputs.iter().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string()).collect();
-    assert_eq!(tokens.len(), 1, "every process prints the same, refreshed token");
-    assert_eq!(op.stats()["refreshes"].as_i64().unwrap(), before + 1, "exactly one refresh");
+    let tokens: std::collections::BTreeSet<_> = outputs
+        .iter()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .collect();
+    assert_eq!(
+        tokens.len(),
+        1,
+        "every process prints the same, refreshed token"
+    );
+    assert_eq!(
+        op.stats()["refreshes"].as_i64().unwrap(),
+        before + 1,
+        "exactly one refresh"
+    );
 }
 
 #[test]
@@ -112,36 +137,45 @@ fn cancelled_login_says_so_and_stores_nothing() {
     let op = OidcProvider::start();
     let home = Home::new();
     let run = login(&home, &op, "--cancel").expect(4);
-    assert!(run.stderr().to_lowercase().contains("cancel"), "{}", run.stderr());
+    assert!(
+        run.stderr().to_lowercase().contains("cancel"),
+        "{}",
+        run.stderr()
+    );
     assert!(home.token_files().is_empty());
     home.run(&["token"]).expect(3);
 }
 
+/// oidc-provider takes the end-session request only by GET unless its session cookies are SameSite=None (which
+/// Chromium refuses without https), while `mva logout` POSTs it, as ID-porten recommends, to keep the ID token out
+/// of URLs. So against oidc-provider this checks revocation and forgetting; the confirmed end of the provider's
+/// session is tested against the simulator (login_sim.rs).
 #[test]
-fn logout_revokes_ends_the_session_and_forgets_the_tokens() {
+fn logout_revokes_at_the_provider_and_forgets_the_tokens() {
     let _browser = browser_lock();
     let op = OidcProvider::start();
     let home = Home::new();
     login(&home, &op, "").expect(0);
     let token = home.run(&["token"]).expect(0).stdout().trim().to_string();
-    let run = home.run(&[
-        "logout",
-        "--issuer",
-        &op.issuer,
-        "--post-logout-redirect-uri",
-        "http://127.0.0.1:0/logout",
-        "--browser-command",
-        &chromium_browser("--logout"),
-        "--timeout",
-        "60",
-    ])
-    .expect(0);
-    let err = run.stderr();
-    assert!(err.contains("Revoked the tokens"), "{err}");
-    assert!(err.contains("Ended the ID-porten session (confirmed"), "{err}");
+    let run = home
+        .run(&[
+            "logout",
+            "--issuer",
+            &op.issuer,
+            "--post-logout-redirect-uri",
+            "http://127.0.0.1:0/logout",
+            "--no-browser",
+            "--timeout",
+            "2",
+        ])
+        .expect(0);
+    assert!(
+        run.stderr().contains("Revoked the tokens"),
+        "{}",
+        run.stderr()
+    );
     assert!(home.token_files().is_empty());
     home.run(&["token"]).expect(3);
-    // Revoked at the provider: userinfo refuses the old access token.
     let answer = reqwest::blocking::Client::new()
         .get(format!("{}/userinfo", op.issuer))
         .bearer_auth(&token)

@@ -28,18 +28,32 @@ fn login_token_whoami_logout_local() {
     let sim = Sim::start();
     let home = Home::new();
     let run = login(&home, &sim).expect(0);
-    assert!(run.stderr().contains("018185*****"), "the person, masked: {}", run.stderr());
-    assert!(!run.stderr().contains(PERSON), "the pid is masked by default");
+    assert!(
+        run.stderr().contains("018185*****"),
+        "the person, masked: {}",
+        run.stderr()
+    );
+    assert!(
+        !run.stderr().contains(PERSON),
+        "the pid is masked by default"
+    );
 
     let token = home.run(&["token"]).expect(0).stdout();
-    assert_eq!(token.trim().split('.').count(), 3, "the sim's access token is a JWT");
+    assert_eq!(
+        token.trim().split('.').count(),
+        3,
+        "the sim's access token is a JWT"
+    );
 
     let json: serde_json::Value =
         serde_json::from_str(&home.run(&["token", "--json"]).expect(0).stdout()).unwrap();
     assert_eq!(json["access_token"].as_str().unwrap(), token.trim());
 
     let who = home.run(&["whoami"]).expect(0).stdout();
-    assert!(who.contains("018185*****") && !who.contains(PERSON), "{who}");
+    assert!(
+        who.contains("018185*****") && !who.contains(PERSON),
+        "{who}"
+    );
     assert!(who.contains("skatteetaten:mvameldinginnsending"), "{who}");
     let who = home.run(&["whoami", "--show-pid"]).expect(0).stdout();
     assert!(who.contains(PERSON), "{who}");
@@ -74,7 +88,10 @@ fn a_taken_port_names_the_port_and_the_redirect_uri() {
         ])
         .expect(4);
     let err = run.stderr();
-    assert!(err.contains(&port.to_string()) && err.contains(&redirect), "{err}");
+    assert!(
+        err.contains(&port.to_string()) && err.contains(&redirect),
+        "{err}"
+    );
 }
 
 #[test]
@@ -96,16 +113,26 @@ fn a_login_nobody_completes_times_out() {
         ])
         .expect(4);
     assert!(run.stderr().contains("within 2"), "{}", run.stderr());
-    assert!(run.stderr().contains("/authorize?"), "the URL is printed: {}", run.stderr());
+    assert!(
+        run.stderr().contains("/authorize?"),
+        "the URL is printed: {}",
+        run.stderr()
+    );
 }
 
 #[test]
 fn a_provider_that_is_down_is_a_clear_error() {
     let home = Home::new();
     // Nothing listens on this port once the listener is dropped.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let issuer = format!("http://127.0.0.1:{port}");
-    let run = home.run(&["login", "--issuer", &issuer, "--no-browser"]).expect(5);
+    let run = home
+        .run(&["login", "--issuer", &issuer, "--no-browser"])
+        .expect(5);
     assert!(run.stderr().contains(&issuer), "{}", run.stderr());
 }
 
@@ -119,7 +146,11 @@ fn a_failing_token_endpoint_during_refresh_loses_nothing() {
     sim.handle().faults().fail_next("token", 500, 1).unwrap();
     let run = home.run(&["token"]).expect(5);
     assert!(run.stderr().contains("500"), "{}", run.stderr());
-    assert_eq!(home.session()["refresh_token"], stored["refresh_token"], "the tokens are kept");
+    assert_eq!(
+        home.session()["refresh_token"],
+        stored["refresh_token"],
+        "the tokens are kept"
+    );
     // Once the provider is back, the same session refreshes.
     home.run(&["token"]).expect(0);
 }

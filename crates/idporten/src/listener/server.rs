@@ -107,7 +107,7 @@ pub(crate) async fn handle(
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .map(str::to_ascii_lowercase);
-    if false {
+    if !host.is_some_and(|h| shared.hosts.contains(&h)) {
         return respond(pages::bad_request(StatusCode::MISDIRECTED_REQUEST));
     }
     let path = uri.path();

@@ -56,7 +56,8 @@ pub(crate) fn ensure_private(dir: &Path, create: bool) -> Result<bool, Error> {
             });
         }
         if meta.mode() & 0o077 != 0 {
-            tracing::warn!(dir = %dir.display(), mode = format!("{:o}", meta.mode() & 0o777), "the token directory was open to others; narrowing it to 0700");
+            let mode = format!("{:o}", meta.mode() & 0o777);
+            tracing::warn!(dir = %dir.display(), mode, "the token directory was open to others; narrowing it to 0700");
             std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
                 .map_err(|e| io_error("make private (chmod 700)", dir, &e))?;
         }

@@ -108,7 +108,8 @@ pub trait TokenStore: Send + Sync {
     /// Removes the session; removing nothing is fine.
     fn delete(&self, key: &StoreKey) -> Result<(), Error>;
     /// An exclusive lock across processes for this key, waiting at most 30 s (then [`Error::StoreLockTimeout`]).
-    /// Hold it while a refresh runs, so two processes never spend a one-time refresh token twice.
+    /// Hold it while a refresh runs, so two processes never spend a one-time refresh token twice. The wait blocks
+    /// the thread: from async code call it in `spawn_blocking` or `block_in_place`.
     fn lock(&self, key: &StoreKey) -> Result<StoreLock, Error>;
     /// Where the sessions are kept, for the user: e.g. `file /home/x/.config/mva/tokens`.
     fn describe(&self) -> String;

@@ -317,3 +317,53 @@ fn schemas_are_compiled_once_per_thread() {
     });
     assert_eq!(count, 1);
 }
+
+#[test]
+fn deep_nesting_is_refused_quickly() {
+    let depth = 200_000;
+    let mut doc = String::with_capacity(depth * 8);
+    doc.push_str("<mvaMeldingDto xmlns=\"no:skatteetaten:fastsetting:avgift:mva:skattemeldingformerverdiavgift:v1.0\">");
+    doc.push_str(&"<a>".repeat(depth));
+    doc.push_str(&"</a>".repeat(depth));
+    doc.push_str("</mvaMeldingDto>");
+    let started = Instant::now();
+    let r = within(10, move || validate(doc.as_bytes()));
+    assert_eq!(r.findings[0].kind, FindingKind::NotWellFormed);
+    assert!(
+        r.findings[0].message.contains("nested deeper"),
+        "{}",
+        r.findings[0]
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[test]
+fn many_attributes_and_long_text_do_not_crash() {
+    let src = std::fs::read_to_string(data().join("examples/melding/mvakode1.xml")).unwrap();
+    let long = "x".repeat(5_000_000);
+    let doc = src.replacen(
+        "<merknad>\n\t\t<beskrivelse>eksempel mvakode1",
+        &format!("<merknad>\n\t\t<beskrivelse>{long}"),
+        1,
+    );
+    let r = within(20, move || validate(doc.as_bytes()));
+    let f = r.errors().next().expect("maxLength 4000 is broken");
+    assert_eq!(
+        f.path.as_deref(),
+        Some("/mvaMeldingDto/merknad/beskrivelse"),
+        "{f}"
+    );
+}
+
+#[test]
+fn millions_of_tiny_elements_are_refused_without_eating_memory() {
+    let mut doc = String::from("<mvaMeldingDto xmlns=\"no:skatteetaten:fastsetting:avgift:mva:skattemeldingformerverdiavgift:v1.0\">");
+    doc.push_str(&"<a/>".repeat(5_000_000));
+    doc.push_str("</mvaMeldingDto>");
+    let r = within(20, move || validate(doc.as_bytes()));
+    assert!(
+        r.findings[0].message.contains("more than 200000 elements"),
+        "{}",
+        r.findings[0]
+    );
+}

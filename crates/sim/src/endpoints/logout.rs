@@ -10,7 +10,7 @@ use url::Url;
 
 use crate::authorize::page::logged_out_page;
 use crate::authorize::{html, redirect_with, SSO_COOKIE};
-use crate::model::{digest, Lang};
+use crate::model::Lang;
 use crate::SimState;
 
 /// Scopes whose tokens die with the session; tokens with any other scope stay valid until they expire.
@@ -66,9 +66,21 @@ pub async fn logout(
     let mut session_matches = false;
     {
         let mut store = state.store();
-        let session = cookie
+        let by_cookie = cookie
             .as_deref()
-            .and_then(|c| store.session(c, now).cloned());
+            .and_then(|c| store.session(c, now).map(|s| s.sid.clone()));
+        // A browser that POSTs the logout from the client's site does not send a SameSite=Lax cookie; ID-porten
+        // (which recommends POST) still finds the session: here through the valid hint's person and client.
+        let by_hint = || {
+            let (h, c) = (hint.as_ref().filter(|_| hint_ok)?, client_id.as_ref()?);
+            store
+                .sessions
+                .values()
+                .find(|s| s.alive(now) && h["pid"] == s.pid.as_str() && s.clients.contains(c))
+                .map(|s| s.sid.clone())
+        };
+        let sid = by_cookie.or_else(by_hint);
+        let session = sid.and_then(|sid| store.sessions.values().find(|s| s.sid == sid).cloned());
         if let Some(session) = session {
             session_matches = hint_ok
                 && hint
@@ -77,9 +89,7 @@ pub async fn logout(
                 && client_id
                     .as_ref()
                     .is_some_and(|c| session.clients.contains(c));
-            store
-                .sessions
-                .remove(&digest(cookie.as_deref().unwrap_or("")));
+            store.sessions.retain(|_, s| s.sid != session.sid);
             for grant in store.grants.values_mut().filter(|g| g.sid == session.sid) {
                 if grant
                     .scopes

@@ -136,3 +136,38 @@ impl Store {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn instance(id: &str) -> SimInstance {
+        SimInstance {
+            id: id.into(),
+            org: "310000019".into(),
+            created_by: "01818510078".into(),
+            created: 1,
+            task: 1,
+            feedback_at: None,
+            substatus: None,
+            data: vec![],
+        }
+    }
+
+    #[test]
+    fn state_survives_a_reload_and_a_damaged_file_is_moved_aside() {
+        let dir = std::env::temp_dir().join(format!("mva-store-test-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("state.json");
+        let store = Store::load(Some(file.clone()));
+        store.insert(instance("1/a"));
+        store.update("1/a", |i| i.unwrap().task = 2);
+        let again = Store::load(Some(file.clone()));
+        assert_eq!(again.get("1/a").unwrap().task, 2);
+        std::fs::write(&file, b"{not json").unwrap();
+        let damaged = Store::load(Some(file.clone()));
+        assert!(damaged.all().is_empty());
+        assert!(file.with_extension("damaged").exists());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
