@@ -50,24 +50,6 @@ pub fn mask_pid(pid: &str) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pid_is_masked() {
-        assert_eq!(mask_pid("01818510078"), "018185*****");
-        assert_eq!(mask_pid("abc"), "***");
-    }
-
-    #[test]
-    fn durations() {
-        assert_eq!(duration(3725), "1 h 2 min");
-        assert_eq!(duration(61), "1 min 1 s");
-        assert_eq!(duration(5), "5 s");
-    }
-}
-
 /// A spinner on stderr with a message; lines printed through [`say`] stay above it. When stderr is not a
 /// terminal the spinner is hidden and the lines are printed plainly, so logs and tests see every step.
 pub fn spinner(message: &str) -> indicatif::ProgressBar {
@@ -86,5 +68,23 @@ pub fn say(bar: &indicatif::ProgressBar, line: impl AsRef<str>) {
         eprintln!("{}", line.as_ref());
     } else {
         bar.println(line.as_ref());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pid_is_masked() {
+        assert_eq!(mask_pid("01818510078"), "018185*****");
+        assert_eq!(mask_pid("abc"), "***");
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(duration(3725), "1 h 2 min");
+        assert_eq!(duration(61), "1 min 1 s");
+        assert_eq!(duration(5), "5 s");
     }
 }

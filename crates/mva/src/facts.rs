@@ -51,7 +51,7 @@ pub fn parse_amount_ore(s: &str) -> Option<i64> {
 pub fn format_ore(ore: i64) -> String {
     let sign = if ore < 0 { "-" } else { "" };
     let a = ore.unsigned_abs();
-    if a % 100 == 0 {
+    if a.is_multiple_of(100) {
         format!("{sign}{}", a / 100)
     } else {
         format!("{sign}{}.{:02}", a / 100, a % 100)
