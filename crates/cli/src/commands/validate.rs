@@ -113,7 +113,11 @@ async fn validate_remotely(
     }
     let provider = vat::provider(ctx, &args.provider)?;
     let mut endpoints = vat::endpoints(ctx, &provider, &Default::default())?;
-    if let Some(url) = args.validation_url.as_ref().or(ctx.profile.validation_url.as_ref()) {
+    if let Some(url) = args
+        .validation_url
+        .as_ref()
+        .or(ctx.profile.validation_url.as_ref())
+    {
         endpoints.validation = url::Url::parse(url)?;
     }
     let client = std::sync::Arc::new(mva::MvaClient::new(
