@@ -62,6 +62,24 @@ pub fn spinner(message: &str) -> indicatif::ProgressBar {
     bar
 }
 
+/// A spinner that stays hidden until [`show`]: lines printed before then (by [`say`] or by others writing to
+/// stderr, like the URL of a login) are not mixed with its drawing.
+pub fn hidden_spinner() -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::hidden();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {msg}").expect("valid template"),
+    );
+    bar
+}
+
+/// Starts drawing a spinner made by [`hidden_spinner`] when stderr is a terminal.
+pub fn show(bar: &indicatif::ProgressBar) {
+    if bar.is_hidden() && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    }
+}
+
 /// Prints a line above the spinner, or plainly on stderr when the spinner is hidden.
 pub fn say(bar: &indicatif::ProgressBar, line: impl AsRef<str>) {
     if bar.is_hidden() {

@@ -30,7 +30,7 @@ pub async fn run(ctx: &ProfileSettings, args: LoginArgs) -> Result<u8> {
     let store = session::store()?;
     let client = session::client(ctx, config).await?;
     let opener = session::opener(ctx, &args.browser);
-    let spinner = output::spinner("Starting the login");
+    let spinner = output::hidden_spinner();
     let env_name = provider.environment.clone();
     let tokens = idporten::login(&client, opener.as_ref(), &options, |event| match event {
         LoginEvent::Listening { redirect_uri } => output::say(
@@ -43,10 +43,13 @@ pub async fn run(ctx: &ProfileSettings, args: LoginArgs) -> Result<u8> {
             format!("Opened the browser at ID-porten ({env_name})"),
         ),
         LoginEvent::UrlPrinted { .. } => {}
-        LoginEvent::Waiting { time_left } => spinner.set_message(format!(
-            "Waiting for the login in the browser; {} left (Ctrl-C to stop)",
-            output::duration(time_left.as_secs())
-        )),
+        LoginEvent::Waiting { time_left } => {
+            spinner.set_message(format!(
+                "Waiting for the login in the browser; {} left (Ctrl-C to stop)",
+                output::duration(time_left.as_secs())
+            ));
+            output::show(&spinner);
+        }
         LoginEvent::ExchangingCode => {
             spinner.set_message("Logged in at ID-porten; fetching the tokens")
         }

@@ -154,3 +154,60 @@ fn a_failing_token_endpoint_during_refresh_loses_nothing() {
     // Once the provider is back, the same session refreshes.
     home.run(&["token"]).expect(0);
 }
+
+#[test]
+fn mva_sim_prints_its_endpoints_serves_them_and_stops_on_ctrl_c() {
+    use std::io::{BufRead, BufReader};
+    let home = Home::new();
+    let mut child = home
+        .mva(&["sim", "--port", "0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut printed = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let done = line.starts_with("Stop it");
+        printed.push(line);
+        if done {
+            break;
+        }
+    }
+    let issuer = printed
+        .iter()
+        .find_map(|l| l.strip_prefix("issuer"))
+        .map(|s| s.trim().to_string())
+        .expect("the issuer is printed");
+    for name in ["discovery", "authorize", "token", "jwks", "logout", "par"] {
+        assert!(
+            printed.iter().any(|l| l.starts_with(name)),
+            "{name} missing in {printed:?}"
+        );
+    }
+    let discovery: serde_json::Value =
+        reqwest::blocking::get(format!("{issuer}/.well-known/openid-configuration"))
+            .unwrap()
+            .json()
+            .unwrap();
+    assert_eq!(discovery["issuer"], issuer.as_str());
+
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "Ctrl-C is a clean stop: {status}");
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "mva sim did not stop on Ctrl-C"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
