@@ -116,22 +116,9 @@ pub fn is_valid_pid(pid: &str) -> bool {
         && check(&[5, 4, 3, 2, 7, 6, 5, 4, 3, 2], &d[..10]) == Some(d[10])
 }
 
-/// Whether `number` is a 9-digit organisation number with a valid mod-11 check digit.
+/// Whether `number` is a 9-digit organisation number with a valid mod-11 check digit (the `mva` crate's rule).
 pub fn is_valid_organisation_number(number: &str) -> bool {
-    let d: Vec<u32> = number.chars().filter_map(|c| c.to_digit(10)).collect();
-    if number.len() != 9 || d.len() != 9 {
-        return false;
-    }
-    let sum: u32 = [3, 2, 7, 6, 5, 4, 3, 2]
-        .iter()
-        .zip(&d)
-        .map(|(w, d)| w * d)
-        .sum();
-    match 11 - sum % 11 {
-        11 => d[8] == 0,
-        10 => false,
-        k => d[8] == k,
-    }
+    number == number.trim() && number.parse::<mva::OrganisationNumber>().is_ok()
 }
 
 #[cfg(test)]
