@@ -200,6 +200,52 @@ pub fn provider(ctx: &ProfileSettings, args: &ProviderArgs) -> Result<Provider> 
     })
 }
 
+/// The URIs, scopes and client authentication method the software uses, resolved from flags, environment,
+/// profile and defaults, as text: what `mva login` sends and `mva integration check` compares.
+#[derive(Debug, Clone)]
+pub struct LoginValues {
+    /// The redirect URI.
+    pub redirect_uri: String,
+    /// The post-logout redirect URI, if any.
+    pub post_logout_redirect_uri: Option<String>,
+    /// The scopes requested.
+    pub scopes: Vec<String>,
+    /// none, client_secret_basic, client_secret_post or private_key_jwt.
+    pub client_auth: String,
+}
+
+/// Resolves [`LoginValues`].
+pub fn login_values(ctx: &ProfileSettings, args: &LoginSettings) -> Result<LoginValues> {
+    let p = &ctx.profile;
+    let scopes: Vec<String> = match args.scope.clone().or(p.scope.clone()) {
+        Some(scope) => scope.split_whitespace().map(str::to_string).collect(),
+        None => idporten::integration::VAT_SCOPES
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+    };
+    if scopes.is_empty() {
+        bail!("--scope is empty; give at least openid");
+    }
+    Ok(LoginValues {
+        redirect_uri: args
+            .redirect_uri
+            .clone()
+            .or(p.redirect_uri.clone())
+            .unwrap_or_else(|| idporten::SHARED_TEST_REDIRECT_URI.into()),
+        post_logout_redirect_uri: args
+            .post_logout_redirect_uri
+            .clone()
+            .or(p.post_logout_redirect_uri.clone()),
+        scopes,
+        client_auth: args
+            .client_auth
+            .clone()
+            .or(p.client_auth.clone())
+            .unwrap_or_else(|| "none".into()),
+    })
+}
+
 /// Resolves everything a login needs into the library's client configuration.
 pub fn client_config(
     ctx: &ProfileSettings,
@@ -207,29 +253,16 @@ pub fn client_config(
     args: &LoginSettings,
 ) -> Result<idporten::ClientConfig> {
     let p = &ctx.profile;
-    let redirect = args
-        .redirect_uri
-        .clone()
-        .or(p.redirect_uri.clone())
-        .unwrap_or_else(|| idporten::SHARED_TEST_REDIRECT_URI.into());
+    let values = login_values(ctx, args)?;
     let mut config = idporten::ClientConfig::new(
         provider.issuer.clone(),
         provider.client_id.clone(),
-        idporten::RedirectUri::parse(&redirect)?,
+        idporten::RedirectUri::parse(&values.redirect_uri)?,
     );
-    if let Some(uri) = args
-        .post_logout_redirect_uri
-        .clone()
-        .or(p.post_logout_redirect_uri.clone())
-    {
-        config.post_logout_redirect_uri = Some(idporten::RedirectUri::parse(&uri)?);
+    if let Some(uri) = &values.post_logout_redirect_uri {
+        config.post_logout_redirect_uri = Some(idporten::RedirectUri::parse(uri)?);
     }
-    if let Some(scope) = args.scope.clone().or(p.scope.clone()) {
-        config.scopes = scope.split_whitespace().map(str::to_string).collect();
-        if config.scopes.is_empty() {
-            bail!("--scope is empty; give at least openid");
-        }
-    }
+    config.scopes = values.scopes;
     if let Some(acr) = args.acr_values.clone().or(p.acr_values.clone()) {
         config.acr = idporten::AcrLevel::parse(&acr)?;
     }
@@ -244,23 +277,18 @@ pub fn client_config(
     }
     config.prompt_login = args.prompt_login || p.prompt_login.unwrap_or(false);
     config.use_par = args.par || p.par.unwrap_or(false);
-    config.client_auth = client_auth(args, p)?;
+    config.client_auth = client_auth(&values.client_auth, args, p)?;
     Ok(config)
 }
 
-fn client_auth(args: &LoginSettings, p: &Profile) -> Result<idporten::ClientAuth> {
-    let method = args
-        .client_auth
-        .clone()
-        .or(p.client_auth.clone())
-        .unwrap_or_else(|| "none".into());
+fn client_auth(method: &str, args: &LoginSettings, p: &Profile) -> Result<idporten::ClientAuth> {
     let secret = || -> Result<idporten::ClientSecret> {
         match std::env::var("MVA_CLIENT_SECRET") {
             Ok(s) if !s.is_empty() => Ok(idporten::ClientSecret::new(s)),
             _ => bail!("client authentication {method} needs the client secret in the environment variable MVA_CLIENT_SECRET"),
         }
     };
-    Ok(match method.as_str() {
+    Ok(match method {
         "none" => idporten::ClientAuth::None,
         "client_secret_basic" => idporten::ClientAuth::ClientSecretBasic(secret()?),
         "client_secret_post" => idporten::ClientAuth::ClientSecretPost(secret()?),

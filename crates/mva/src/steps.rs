@@ -22,6 +22,15 @@ pub const STEP_FILL_IN: &str = "finish filling in";
 /// Step name: the second process/next (submit).
 pub const STEP_SUBMIT: &str = "submit";
 
+/// A data element's body: its content type and an attachment disposition with its file name.
+fn data_body(content_type: &str, file_name: &str, bytes: &[u8]) -> Body {
+    Body {
+        content_type: content_type.into(),
+        disposition: Some(disposition(file_name)),
+        bytes: bytes.to_vec(),
+    }
+}
+
 pub(crate) fn disposition(name: &str) -> String {
     if name.is_ascii() {
         format!("attachment; filename=\"{name}\"")
@@ -85,22 +94,10 @@ impl MvaClient {
         element: &str,
         envelope_xml: &[u8],
     ) -> Result<(), MvaError> {
-        let body = Body {
-            content_type: "application/xml".into(),
-            disposition: Some(disposition("konvolutt.xml")),
-            bytes: envelope_xml.to_vec(),
-        };
         let url = format!("{}/data/{element}", self.endpoints().instance_url(id));
-        self.app_call(
-            STEP_ENVELOPE,
-            org,
-            Method::PUT,
-            &url,
-            Some(&body),
-            "application/json",
-        )
-        .await
-        .map(|_| ())
+        let body = data_body("application/xml", "konvolutt.xml", envelope_xml);
+        self.upload(STEP_ENVELOPE, org, Method::PUT, &url, body)
+            .await
     }
 
     /// Step 5: uploads the return.
@@ -110,25 +107,13 @@ impl MvaClient {
         id: &InstanceId,
         return_xml: &[u8],
     ) -> Result<(), MvaError> {
-        let body = Body {
-            content_type: "text/xml".into(),
-            disposition: Some(disposition("mva-melding.xml")),
-            bytes: return_xml.to_vec(),
-        };
         let url = format!(
             "{}/data?dataType=mvamelding",
             self.endpoints().instance_url(id)
         );
-        self.app_call(
-            STEP_RETURN,
-            org,
-            Method::POST,
-            &url,
-            Some(&body),
-            "application/json",
-        )
-        .await
-        .map(|_| ())
+        let body = data_body("text/xml", "mva-melding.xml", return_xml);
+        self.upload(STEP_RETURN, org, Method::POST, &url, body)
+            .await
     }
 
     /// Step 6: uploads one attachment.
@@ -138,25 +123,27 @@ impl MvaClient {
         id: &InstanceId,
         a: &Attachment,
     ) -> Result<(), MvaError> {
-        let body = Body {
-            content_type: a.content_type.clone(),
-            disposition: Some(disposition(&a.file_name)),
-            bytes: a.bytes.clone(),
-        };
         let url = format!(
             "{}/data?dataType=binaerVedlegg",
             self.endpoints().instance_url(id)
         );
-        self.app_call(
-            STEP_ATTACHMENT,
-            org,
-            Method::POST,
-            &url,
-            Some(&body),
-            "application/json",
-        )
-        .await
-        .map(|_| ())
+        let body = data_body(&a.content_type, &a.file_name, &a.bytes);
+        self.upload(STEP_ATTACHMENT, org, Method::POST, &url, body)
+            .await
+    }
+
+    /// Sends one data element (steps 4 to 6).
+    async fn upload(
+        &self,
+        step: &'static str,
+        org: &str,
+        method: Method,
+        url: &str,
+        body: Body,
+    ) -> Result<(), MvaError> {
+        self.app_call(step, org, method, url, Some(&body), "application/json")
+            .await
+            .map(|_| ())
     }
 
     /// Steps 7 and 8: `PUT {INST}/process/next`; `step` is [`STEP_FILL_IN`] or [`STEP_SUBMIT`] (it decides which

@@ -88,7 +88,7 @@ async fn demo(issuer: &str, args: &DemoArgs) -> Result<u8> {
         submission.organisation()
     );
     let out = args.out.clone().unwrap_or_else(|| "mva-demo".into());
-    let journal = tempfile_dir()?;
+    let journal = tempfile::tempdir()?;
     let mut options = mva::SubmitOptions::new(journal.path(), &out);
     options.poll_interval = std::time::Duration::from_millis(500);
     let outcome = submit::submit_with_progress(&vat, &submission, &options).await?;
@@ -98,10 +98,6 @@ async fn demo(issuer: &str, args: &DemoArgs) -> Result<u8> {
     );
     submit::report(&outcome, false)?;
     Ok(exit::SUCCESS)
-}
-
-fn tempfile_dir() -> Result<tempfile::TempDir> {
-    Ok(tempfile::tempdir()?)
 }
 
 /// Plays the browser for the simulator's headless login: asks for the authorization URL with `sim_pid` and

@@ -93,39 +93,16 @@ fn software_settings(
     args: &IntegrationCheckArgs,
 ) -> Result<SoftwareSettings> {
     let provider = settings::provider(ctx, &args.provider)?;
-    let p = &ctx.profile;
-    let l = &args.login;
-    let method = l
-        .client_auth
-        .clone()
-        .or(p.client_auth.clone())
-        .unwrap_or_else(|| "none".into());
+    let values = settings::login_values(ctx, &args.login)?;
+    let method = values.client_auth;
     let client_auth: ClientAuthMethod =
         serde_json::from_value(serde_json::Value::String(method.clone()))
             .map_err(|_| anyhow::anyhow!("unknown client authentication \"{method}\""))?;
-    let scopes = l
-        .scope
-        .clone()
-        .or(p.scope.clone())
-        .map(|s| s.split_whitespace().map(str::to_string).collect())
-        .unwrap_or_else(|| {
-            idporten::integration::VAT_SCOPES
-                .iter()
-                .map(|s| s.to_string())
-                .collect()
-        });
     Ok(SoftwareSettings {
         client_id: provider.client_id.as_str().to_string(),
-        redirect_uri: l
-            .redirect_uri
-            .clone()
-            .or(p.redirect_uri.clone())
-            .unwrap_or_else(|| idporten::SHARED_TEST_REDIRECT_URI.into()),
-        post_logout_redirect_uri: l
-            .post_logout_redirect_uri
-            .clone()
-            .or(p.post_logout_redirect_uri.clone()),
-        scopes,
+        redirect_uri: values.redirect_uri,
+        post_logout_redirect_uri: values.post_logout_redirect_uri,
+        scopes: values.scopes,
         client_auth,
         uses_refresh_tokens: false,
         environment: provider.environment,

@@ -7,7 +7,7 @@ use crate::cli::StatusArgs;
 use crate::commands::vat;
 use crate::exit;
 use crate::output;
-use crate::settings::ProfileSettings;
+use crate::settings::{self, ProfileSettings};
 
 /// Shows the status.
 pub async fn run(ctx: &ProfileSettings, args: StatusArgs) -> Result<u8> {
@@ -44,7 +44,7 @@ pub async fn run(ctx: &ProfileSettings, args: StatusArgs) -> Result<u8> {
         return Ok(exit::SUCCESS);
     };
     let id: mva::InstanceId = instance.parse()?;
-    let provider = vat::provider(ctx, &args.provider)?;
+    let provider = settings::provider(ctx, &args.provider)?;
     let endpoints = vat::endpoints(ctx, &provider, &args.services)?;
     let client = mva::MvaClient::new(endpoints, vat::SessionTokens::new(ctx, &provider))?;
     let state = client

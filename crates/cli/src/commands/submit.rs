@@ -9,7 +9,7 @@ use crate::cli::SubmitArgs;
 use crate::commands::vat;
 use crate::exit;
 use crate::output;
-use crate::settings::ProfileSettings;
+use crate::settings::{self, ProfileSettings};
 
 /// Files the return.
 pub async fn run(ctx: &ProfileSettings, args: SubmitArgs) -> Result<u8> {
@@ -35,7 +35,7 @@ pub async fn run(ctx: &ProfileSettings, args: SubmitArgs) -> Result<u8> {
             submission.organisation()
         );
     }
-    let provider = vat::provider(ctx, &args.provider)?;
+    let provider = settings::provider(ctx, &args.provider)?;
     let endpoints = vat::endpoints(ctx, &provider, &args.services)?;
     let client = mva::MvaClient::new(endpoints, vat::SessionTokens::new(ctx, &provider))?;
     let mut options = mva::SubmitOptions::new(

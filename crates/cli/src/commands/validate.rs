@@ -10,7 +10,7 @@ use crate::cli::ValidateArgs;
 use crate::commands::vat;
 use crate::exit;
 use crate::output;
-use crate::settings::ProfileSettings;
+use crate::settings::{self, ProfileSettings};
 
 #[derive(Serialize)]
 struct FileResult {
@@ -111,7 +111,7 @@ async fn validate_remotely(
     if returns.is_empty() {
         return Ok(());
     }
-    let provider = vat::provider(ctx, &args.provider)?;
+    let provider = settings::provider(ctx, &args.provider)?;
     let mut endpoints = vat::endpoints(ctx, &provider, &Default::default())?;
     if let Some(url) = args
         .validation_url

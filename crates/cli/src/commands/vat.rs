@@ -3,7 +3,7 @@
 use anyhow::{bail, Result};
 use std::sync::Arc;
 
-use crate::cli::{LoginSettings, ProviderArgs, ServiceArgs};
+use crate::cli::{LoginSettings, ServiceArgs};
 use crate::commands::session;
 use crate::settings::{self, ProfileSettings, Provider};
 
@@ -69,9 +69,4 @@ impl mva::TokenSource for SessionTokens {
             Ok(mva::AccessToken::new(tokens.access_token.secret()))
         })
     }
-}
-
-/// The provider whose login the VAT commands use.
-pub fn provider(ctx: &ProfileSettings, args: &ProviderArgs) -> Result<Provider> {
-    settings::provider(ctx, args)
 }
