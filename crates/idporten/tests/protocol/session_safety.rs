@@ -227,3 +227,72 @@ async fn a_login_during_a_refresh_is_not_overwritten_by_it() {
         "the later login is what stays stored"
     );
 }
+
+#[tokio::test]
+async fn a_token_the_provider_will_not_revoke_does_not_stop_the_logout() {
+    let s = SimSession::logged_in().await;
+    // The first revocation (the refresh token) is refused; the access token is still revoked.
+    s.sim.faults().fail_next("revoke", 400, 1).unwrap();
+    let client = s.client().await;
+    let outcome = logout(
+        &client,
+        &s.store,
+        &s.key,
+        &NoBrowser,
+        &ListenerOptions::default(),
+        false,
+    )
+    .await
+    .unwrap();
+    assert!(outcome.was_logged_in && outcome.revoked, "{outcome:?}");
+    assert_eq!(outcome.not_revoked.len(), 1, "{outcome:?}");
+    assert_eq!(
+        outcome.not_revoked[0].token,
+        idporten::refresh::TokenKind::RefreshToken
+    );
+    assert!(
+        outcome.not_revoked[0].to_string().contains("refresh token"),
+        "{}",
+        outcome.not_revoked[0]
+    );
+    assert_eq!(s.stored(), None, "the session is forgotten");
+    assert_eq!(
+        s.sim.stats()["revocations"],
+        1,
+        "the access token was revoked"
+    );
+}
+
+#[tokio::test]
+async fn only_a_network_failure_keeps_the_tokens_for_another_logout() {
+    let s = SimSession::logged_in().await;
+    let before = s.stored();
+    s.sim.faults().drop_next("revoke", 1).unwrap();
+    let client = s.client().await;
+    let r = logout(
+        &client,
+        &s.store,
+        &s.key,
+        &NoBrowser,
+        &ListenerOptions::default(),
+        false,
+    )
+    .await;
+    assert!(matches!(r, Err(Error::RevocationFailed { .. })), "{r:?}");
+    assert_eq!(s.stored(), before, "kept for a retry");
+    let outcome = logout(
+        &client,
+        &s.store,
+        &s.key,
+        &NoBrowser,
+        &ListenerOptions::default(),
+        false,
+    )
+    .await
+    .unwrap();
+    assert!(
+        outcome.revoked && outcome.not_revoked.is_empty(),
+        "{outcome:?}"
+    );
+    assert_eq!(s.stored(), None);
+}
