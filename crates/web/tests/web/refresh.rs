@@ -150,8 +150,9 @@ async fn slow_refresh(options: RefreshOptions) -> (usize, Option<i64>) {
     };
     tokio::time::sleep(Duration::from_millis(900)).await;
     let ttl: i64 = redis.raw().await.pttl(&lock_key).await.unwrap();
-    let first = first.await.unwrap().unwrap();
-    let second = second.await.unwrap().unwrap();
+    let (first, second) = (first.await.unwrap(), second.await.unwrap());
+    provider.assert_never_reused();
+    let (first, second) = (first.unwrap(), second.unwrap());
     assert!(matches!(first, Refreshed::ByThisInstance(_)), "{first:?}");
     assert!(matches!(second, Refreshed::ByAnother(_)), "{second:?}");
     assert_eq!(second.session().data.tokens.access_token, AccessToken::new("at-1"));
