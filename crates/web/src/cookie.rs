@@ -31,7 +31,9 @@ pub enum CookieError {
     Malformed,
     /// Sealed under neither the current nor the previous key, or altered: tampered with, from another server, or
     /// from before a key was retired.
-    #[error("the session cookie was not issued with this server's key or was altered; log in again")]
+    #[error(
+        "the session cookie was not issued with this server's key or was altered; log in again"
+    )]
     NotAuthentic,
     /// Authentic, but the session's absolute lifetime is over.
     #[error("the session has expired; log in again")]
@@ -77,7 +79,11 @@ pub struct SessionRef {
 
 impl SessionRef {
     pub(crate) fn new(ends_at: OffsetDateTime) -> Self {
-        Self { id: SessionId::random(), data_key: Key::random(), ends_at_ms: unix_ms(ends_at) }
+        Self {
+            id: SessionId::random(),
+            data_key: Key::random(),
+            ends_at_ms: unix_ms(ends_at),
+        }
     }
 
     /// The session's id.
@@ -102,7 +108,9 @@ impl SessionRef {
     /// Opens a cookie value sealed by [`SessionRef::seal`] under the current or the previous key, and checks that
     /// the session has not outlived its absolute lifetime at `now`.
     pub fn open(value: &str, keys: &SessionKeys, now: OffsetDateTime) -> Result<Self, CookieError> {
-        let sealed = URL_SAFE_NO_PAD.decode(value.trim()).map_err(|_| CookieError::Malformed)?;
+        let sealed = URL_SAFE_NO_PAD
+            .decode(value.trim())
+            .map_err(|_| CookieError::Malformed)?;
         if sealed.len() != PLAIN_LEN + seal::OVERHEAD {
             return Err(CookieError::Malformed);
         }
@@ -111,10 +119,15 @@ impl SessionRef {
             .find_map(|key| key.open(COOKIE_PURPOSE, &sealed))
             .ok_or(CookieError::NotAuthentic)?;
         let id: [u8; 32] = plain[..32].try_into().map_err(|_| CookieError::Malformed)?;
-        let data_key: [u8; 32] = plain[32..64].try_into().map_err(|_| CookieError::Malformed)?;
+        let data_key: [u8; 32] = plain[32..64]
+            .try_into()
+            .map_err(|_| CookieError::Malformed)?;
         let ends: [u8; 8] = plain[64..].try_into().map_err(|_| CookieError::Malformed)?;
-        let reference =
-            Self { id: SessionId(id), data_key: Key::from_bytes(data_key), ends_at_ms: i64::from_be_bytes(ends) };
+        let reference = Self {
+            id: SessionId(id),
+            data_key: Key::from_bytes(data_key),
+            ends_at_ms: i64::from_be_bytes(ends),
+        };
         if reference.ends_at_ms <= unix_ms(now) {
             return Err(CookieError::Expired);
         }
@@ -159,7 +172,12 @@ pub struct CookieAttributes;
 impl CookieAttributes {
     /// `Set-Cookie` for a session that lives at most `max_age` (the rest of its absolute lifetime).
     pub fn set_cookie(&self, value: &SealedCookie, max_age: Duration) -> String {
-        format!("{COOKIE_NAME}={}; {}; Max-Age={}", value.0, Self::FIXED, max_age.as_secs())
+        format!(
+            "{COOKIE_NAME}={}; {}; Max-Age={}",
+            value.0,
+            Self::FIXED,
+            max_age.as_secs()
+        )
     }
 
     /// `Set-Cookie` that removes the session cookie (logout, or a cookie that was refused).
@@ -175,7 +193,8 @@ pub(crate) fn unix_ms(t: OffsetDateTime) -> i64 {
 }
 
 pub(crate) fn from_unix_ms(ms: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 #[cfg(test)]
@@ -188,7 +207,10 @@ mod tests {
         let header = CookieAttributes.set_cookie(&value, Duration::from_secs(60));
         assert!(header.starts_with("__Host-mva-session="));
         for attribute in ["Path=/", "Secure", "HttpOnly", "SameSite=Lax", "Max-Age=60"] {
-            assert!(header.split("; ").any(|a| a == attribute), "{attribute} missing in {header}");
+            assert!(
+                header.split("; ").any(|a| a == attribute),
+                "{attribute} missing in {header}"
+            );
         }
         assert!(!header.to_ascii_lowercase().contains("domain"));
         assert!(CookieAttributes.clear_cookie().ends_with("Max-Age=0"));

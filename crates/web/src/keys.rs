@@ -58,7 +58,10 @@ impl SessionKeys {
         let parts: Vec<&str> = value.split(',').map(str::trim).collect();
         match parts.as_slice() {
             [""] => Err(KeyError::Empty),
-            [current] => Ok(Self { current: decode(current, "current")?, previous: None }),
+            [current] => Ok(Self {
+                current: decode(current, "current")?,
+                previous: None,
+            }),
             [current, previous] => Ok(Self {
                 current: decode(current, "current")?,
                 previous: Some(decode(previous, "previous")?),
@@ -69,7 +72,10 @@ impl SessionKeys {
 
     /// A fresh random key, for a single instance whose sessions need not survive a restart (`mva serve --sim`).
     pub fn generate() -> Self {
-        Self { current: Key::random(), previous: None }
+        Self {
+            current: Key::random(),
+            previous: None,
+        }
     }
 
     /// A freshly generated key in the format [`SessionKeys::parse`] reads.
@@ -85,18 +91,25 @@ impl SessionKeys {
 
 impl fmt::Debug for SessionKeys {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "SessionKeys([redacted], previous: {})", self.previous.is_some())
+        write!(
+            f,
+            "SessionKeys([redacted], previous: {})",
+            self.previous.is_some()
+        )
     }
 }
 
 fn decode(text: &str, which: &'static str) -> Result<Key, KeyError> {
-    let lenient = GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
+    let lenient =
+        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
     let bytes = GeneralPurpose::new(&alphabet::STANDARD, lenient)
         .decode(text)
         .or_else(|_| GeneralPurpose::new(&alphabet::URL_SAFE, lenient).decode(text))
         .map_err(|_| KeyError::NotBase64 { which })?;
     let len = bytes.len();
-    let bytes: [u8; 32] = bytes.try_into().map_err(|_| KeyError::WrongLength { which, len })?;
+    let bytes: [u8; 32] = bytes
+        .try_into()
+        .map_err(|_| KeyError::WrongLength { which, len })?;
     Ok(Key::from_bytes(bytes))
 }
 
@@ -109,15 +122,31 @@ mod tests {
         let a = SessionKeys::new_key_text();
         let b = SessionKeys::new_key_text();
         assert!(SessionKeys::parse(&a).unwrap().previous.is_none());
-        assert!(SessionKeys::parse(&format!(" {a} , {b}\n")).unwrap().previous.is_some());
-        let url_safe_unpadded = a.replace('+', "-").replace('/', "_").trim_end_matches('=').to_owned();
+        assert!(SessionKeys::parse(&format!(" {a} , {b}\n"))
+            .unwrap()
+            .previous
+            .is_some());
+        let url_safe_unpadded = a
+            .replace('+', "-")
+            .replace('/', "_")
+            .trim_end_matches('=')
+            .to_owned();
         assert!(SessionKeys::parse(&url_safe_unpadded).is_ok());
         assert_eq!(SessionKeys::parse("").unwrap_err(), KeyError::Empty);
-        assert_eq!(SessionKeys::parse(&format!("{a},{b},{a}")).unwrap_err(), KeyError::TooMany { count: 3 });
-        assert_eq!(SessionKeys::parse("not base64!").unwrap_err(), KeyError::NotBase64 { which: "current" });
+        assert_eq!(
+            SessionKeys::parse(&format!("{a},{b},{a}")).unwrap_err(),
+            KeyError::TooMany { count: 3 }
+        );
+        assert_eq!(
+            SessionKeys::parse("not base64!").unwrap_err(),
+            KeyError::NotBase64 { which: "current" }
+        );
         assert_eq!(
             SessionKeys::parse(&format!("{a},c2hvcnQ=")).unwrap_err(),
-            KeyError::WrongLength { which: "previous", len: 5 }
+            KeyError::WrongLength {
+                which: "previous",
+                len: 5
+            }
         );
         assert!(!format!("{:?}", SessionKeys::parse(&a).unwrap()).contains(&a[..8]));
     }

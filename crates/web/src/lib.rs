@@ -44,6 +44,8 @@
 //! # let _ = set_cookie; Ok(()) }
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod cookie;
 pub mod keys;
 pub mod refresh;
@@ -56,7 +58,11 @@ mod types;
 pub use cookie::{CookieAttributes, CookieError, SealedCookie, SessionId, SessionRef, COOKIE_NAME};
 pub use keys::{KeyError, SessionKeys, SESSION_KEY_ENV};
 pub use refresh::{ProviderFailure, RefreshError, RefreshOptions, Refreshed};
-pub use session::{Identity, Limits, LimitsError, Session, SessionData, Tokens, MAX_ABSOLUTE_LIFETIME};
+pub use session::{
+    Identity, Limits, LimitsError, Session, SessionData, Tokens, MAX_ABSOLUTE_LIFETIME,
+};
 pub use sessions::{Saved, Sessions};
-pub use store::{CasOutcome, MemoryStore, Record, RedisOptions, RedisStore, SessionStore, StoreError};
+pub use store::{
+    CasOutcome, MemoryStore, Record, RedisOptions, RedisStore, SessionStore, StoreError,
+};
 pub use types::{AccessToken, Acr, IdToken, Pid, RefreshToken, Sid};

@@ -120,12 +120,16 @@ impl<E: fmt::Display> RefreshError<E> {
             Self::Provider(_) => http::StatusCode::BAD_GATEWAY,
             Self::Busy(_) => http::StatusCode::SERVICE_UNAVAILABLE,
             Self::TimedOut(_) => http::StatusCode::GATEWAY_TIMEOUT,
-            Self::SessionGone | Self::NoRefreshToken | Self::Conflict => http::StatusCode::UNAUTHORIZED,
+            Self::SessionGone | Self::NoRefreshToken | Self::Conflict => {
+                http::StatusCode::UNAUTHORIZED
+            }
         }
     }
 }
 
 /// What an instance holding the lock found.
+// Returned once per call, never stored in bulk: boxing would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 enum Held<E: fmt::Display> {
     Done(Result<Refreshed, RefreshError<E>>),
     /// Another instance's fresh claim: it lost the lock but may still be redeeming. Wait for it.
@@ -155,19 +159,28 @@ impl Sessions {
         loop {
             if self.store.try_lock(&lock, &owner, options.lock_ttl).await? {
                 let lease = Lease::start(self.store.clone(), &lock, &owner, options);
-                let held = self.refresh_holding_lock(session, &owner, options, &mut refresh).await;
+                let held = self
+                    .refresh_holding_lock(session, &owner, options, &mut refresh)
+                    .await;
                 lease.release().await;
                 if let Held::Done(result) = held {
                     return result;
                 }
             }
             tokio::time::sleep(options.poll).await;
-            let current = self.load(&session.reference).await?.ok_or(RefreshError::SessionGone)?;
+            let current = self
+                .load(&session.reference)
+                .await?
+                .ok_or(RefreshError::SessionGone)?;
             if current.version > session.version && current.data.refresh_claim.is_none() {
                 return Ok(Refreshed::ByAnother(current));
             }
             if Instant::now() >= deadline {
-                return if current.data.tokens.access_valid(OffsetDateTime::now_utc(), Duration::ZERO) {
+                return if current
+                    .data
+                    .tokens
+                    .access_valid(OffsetDateTime::now_utc(), Duration::ZERO)
+                {
                     Ok(Refreshed::StillValid(current))
                 } else {
                     Err(RefreshError::Busy(options.wait))
@@ -199,7 +212,9 @@ impl Sessions {
             if age < options.abandon_after {
                 return Held::ClaimedElsewhere;
             }
-            tracing::warn!("refresh: a refresh started elsewhere never finished; dropping its refresh token");
+            tracing::warn!(
+                "refresh: a refresh started elsewhere never finished; dropping its refresh token"
+            );
             let mut data = current.data.clone();
             data.refresh_claim = None;
             data.tokens.refresh_token = None;
@@ -228,7 +243,11 @@ impl Sessions {
         let Some(refresh) = refresh.take() else {
             unreachable!("the closure is taken only here, and this path returns Done")
         };
-        let answer = tokio::time::timeout(options.refresh_timeout, refresh(claimed.data.tokens.clone())).await;
+        let answer = tokio::time::timeout(
+            options.refresh_timeout,
+            refresh(claimed.data.tokens.clone()),
+        )
+        .await;
         let mut data = claimed.data.clone();
         data.refresh_claim = None;
         let failure = match answer {
@@ -282,8 +301,14 @@ struct Lease {
 }
 
 impl Lease {
-    fn start(store: Arc<dyn SessionStore>, name: &str, owner: &str, options: &RefreshOptions) -> Self {
-        let (renew_store, renew_name, renew_owner) = (store.clone(), name.to_owned(), owner.to_owned());
+    fn start(
+        store: Arc<dyn SessionStore>,
+        name: &str,
+        owner: &str,
+        options: &RefreshOptions,
+    ) -> Self {
+        let (renew_store, renew_name, renew_owner) =
+            (store.clone(), name.to_owned(), owner.to_owned());
         let (every, ttl) = (options.renew_every, options.lock_ttl);
         let renewer = tokio::spawn(async move {
             loop {
@@ -298,13 +323,20 @@ impl Lease {
                 }
             }
         });
-        Self { store, name: name.to_owned(), owner: owner.to_owned(), renewer }
+        Self {
+            store,
+            name: name.to_owned(),
+            owner: owner.to_owned(),
+            renewer,
+        }
     }
 
     async fn release(self) {
         self.renewer.abort();
         if let Err(e) = self.store.unlock(&self.name, &self.owner).await {
-            tracing::warn!("refresh: could not release the refresh lock (it expires by itself): {e}");
+            tracing::warn!(
+                "refresh: could not release the refresh lock (it expires by itself): {e}"
+            );
         }
     }
 }

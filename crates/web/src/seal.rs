@@ -42,7 +42,13 @@ impl Key {
         let nonce = XNonce::from(nonce_bytes);
         let sealed = self
             .cipher()
-            .encrypt(&nonce, Payload { msg: plaintext, aad: purpose })
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: plaintext,
+                    aad: purpose,
+                },
+            )
             .expect("XChaCha20-Poly1305 encrypts any message shorter than 256 GiB");
         let mut out = Vec::with_capacity(OVERHEAD + plaintext.len());
         out.push(FORMAT);
@@ -59,7 +65,15 @@ impl Key {
         }
         let nonce_bytes: [u8; NONCE_LEN] = sealed[1..1 + NONCE_LEN].try_into().ok()?;
         let nonce = XNonce::from(nonce_bytes);
-        self.cipher().decrypt(&nonce, Payload { msg: &sealed[1 + NONCE_LEN..], aad: purpose }).ok()
+        self.cipher()
+            .decrypt(
+                &nonce,
+                Payload {
+                    msg: &sealed[1 + NONCE_LEN..],
+                    aad: purpose,
+                },
+            )
+            .ok()
     }
 
     fn cipher(&self) -> XChaCha20Poly1305 {
@@ -90,7 +104,11 @@ mod tests {
         assert_eq!(key.open(b"a", &sealed).as_deref(), Some(&b"hello"[..]));
         assert_eq!(key.open(b"b", &sealed), None, "another purpose");
         assert_eq!(Key::random().open(b"a", &sealed), None, "another key");
-        assert_eq!(key.open(b"a", &sealed[..sealed.len() - 1]), None, "truncated");
+        assert_eq!(
+            key.open(b"a", &sealed[..sealed.len() - 1]),
+            None,
+            "truncated"
+        );
         for i in 0..sealed.len() {
             let mut bent = sealed.clone();
             bent[i] ^= 0x40;

@@ -61,7 +61,11 @@ pub struct SessionData {
 impl SessionData {
     /// A session's data from freshly obtained tokens.
     pub fn new(tokens: Tokens, identity: Identity) -> Self {
-        Self { tokens, identity, refresh_claim: None }
+        Self {
+            tokens,
+            identity,
+            refresh_claim: None,
+        }
     }
 }
 
@@ -121,7 +125,10 @@ impl Limits {
         if absolute.as_millis() == 0 || idle.as_millis() == 0 {
             return Err(LimitsError("lifetimes must be at least one millisecond"));
         }
-        Ok(Self { absolute, idle: idle.min(absolute) })
+        Ok(Self {
+            absolute,
+            idle: idle.min(absolute),
+        })
     }
 
     /// The absolute lifetime.
@@ -138,7 +145,10 @@ impl Limits {
 impl Default for Limits {
     /// 8 hours at most, 1 hour idle.
     fn default() -> Self {
-        Self { absolute: MAX_ABSOLUTE_LIFETIME, idle: Duration::from_secs(60 * 60) }
+        Self {
+            absolute: MAX_ABSOLUTE_LIFETIME,
+            idle: Duration::from_secs(60 * 60),
+        }
     }
 }
 
@@ -148,9 +158,17 @@ mod tests {
 
     #[test]
     fn limits_cap_the_absolute_lifetime_at_eight_hours() {
-        assert!(Limits::new(MAX_ABSOLUTE_LIFETIME + Duration::from_secs(1), Duration::from_secs(60)).is_err());
+        assert!(Limits::new(
+            MAX_ABSOLUTE_LIFETIME + Duration::from_secs(1),
+            Duration::from_secs(60)
+        )
+        .is_err());
         assert!(Limits::new(Duration::ZERO, Duration::from_secs(60)).is_err());
         let l = Limits::new(Duration::from_secs(60), Duration::from_secs(600)).unwrap();
-        assert_eq!(l.idle(), Duration::from_secs(60), "idle never exceeds absolute");
+        assert_eq!(
+            l.idle(),
+            Duration::from_secs(60),
+            "idle never exceeds absolute"
+        );
     }
 }

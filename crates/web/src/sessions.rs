@@ -23,6 +23,8 @@ pub struct Sessions {
 }
 
 /// The result of [`Sessions::save`].
+// Returned once per call, never stored in bulk: boxing would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Saved {
     /// Written; the session as it now is.
@@ -36,7 +38,11 @@ pub enum Saved {
 impl Sessions {
     /// Sessions in `store`, cookies sealed with `keys`, living as long as `limits` allow.
     pub fn new(store: Arc<dyn SessionStore>, keys: SessionKeys, limits: Limits) -> Self {
-        Self { store, keys, limits }
+        Self {
+            store,
+            keys,
+            limits,
+        }
     }
 
     /// The session limits.
@@ -61,12 +67,23 @@ impl Sessions {
             idle_ms: self.limits.idle().as_millis() as i64,
         };
         let sid_key = data.identity.sid.as_ref().map(sid_storage_key);
-        if !self.store.insert(&key, &record, sid_key.as_deref(), cookie::unix_ms(now)).await? {
+        if !self
+            .store
+            .insert(&key, &record, sid_key.as_deref(), cookie::unix_ms(now))
+            .await?
+        {
             // 256 random bits collided: the OS's random source is broken. Refuse rather than share a session.
             return Err(StoreError::Corrupt("a new session id is already in use"));
         }
         let sealed = reference.seal(&self.keys);
-        Ok((Session { reference, version: 1, data }, sealed))
+        Ok((
+            Session {
+                reference,
+                version: 1,
+                data,
+            },
+            sealed,
+        ))
     }
 
     /// Opens a cookie value: a [`CookieError`] (HTTP 401) if it is not an authentic, unexpired session cookie.
@@ -83,12 +100,20 @@ impl Sessions {
             return Ok(None);
         }
         let key = reference.id.storage_key();
-        let Some(record) = self.store.load(&key, cookie::unix_ms(now)).await? else { return Ok(None) };
+        let Some(record) = self.store.load(&key, cookie::unix_ms(now)).await? else {
+            return Ok(None);
+        };
         match open_data(reference, &key, &record.sealed) {
-            Some(data) => Ok(Some(Session { reference: reference.clone(), version: record.version, data })),
+            Some(data) => Ok(Some(Session {
+                reference: reference.clone(),
+                version: record.version,
+                data,
+            })),
             None => {
                 self.store.remove(&key).await?;
-                Err(StoreError::Corrupt("the session record does not open with the cookie's key"))
+                Err(StoreError::Corrupt(
+                    "the session record does not open with the cookie's key",
+                ))
             }
         }
     }
@@ -98,13 +123,21 @@ impl Sessions {
         let key = session.reference.id.storage_key();
         let sealed = seal_data(&session.reference, &key, &data)?;
         let now_ms = cookie::unix_ms(OffsetDateTime::now_utc());
-        Ok(match self.store.compare_and_set(&key, session.version, &sealed, now_ms).await? {
-            CasOutcome::Written(version) => {
-                Saved::Written(Session { reference: session.reference.clone(), version, data })
-            }
-            CasOutcome::Changed => Saved::Changed,
-            CasOutcome::Missing => Saved::Gone,
-        })
+        Ok(
+            match self
+                .store
+                .compare_and_set(&key, session.version, &sealed, now_ms)
+                .await?
+            {
+                CasOutcome::Written(version) => Saved::Written(Session {
+                    reference: session.reference.clone(),
+                    version,
+                    data,
+                }),
+                CasOutcome::Changed => Saved::Changed,
+                CasOutcome::Missing => Saved::Gone,
+            },
+        )
     }
 
     /// Ends one session. Returns whether it existed.
@@ -135,7 +168,8 @@ fn purpose(key: &str) -> Vec<u8> {
 }
 
 fn seal_data(reference: &SessionRef, key: &str, data: &SessionData) -> Result<Vec<u8>, StoreError> {
-    let json = serde_json::to_vec(data).map_err(|_| StoreError::Corrupt("the session data cannot be encoded"))?;
+    let json = serde_json::to_vec(data)
+        .map_err(|_| StoreError::Corrupt("the session data cannot be encoded"))?;
     Ok(reference.data_key.seal(&purpose(key), &json))
 }
 

@@ -88,7 +88,10 @@ mod tests {
 
     #[test]
     fn secrets_are_redacted_in_debug() {
-        assert_eq!(format!("{:?}", AccessToken::new("eyJsecret")), "AccessToken([redacted])");
+        assert_eq!(
+            format!("{:?}", AccessToken::new("eyJsecret")),
+            "AccessToken([redacted])"
+        );
         assert_eq!(format!("{:?}", Pid::new("01017012345")), "Pid([redacted])");
         assert_eq!(format!("{:?}", Sid::new("abc")), "Sid(\"abc\")");
     }

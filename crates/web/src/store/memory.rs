@@ -36,21 +36,29 @@ impl MemoryStore {
     fn inner(&self) -> std::sync::MutexGuard<'_, Inner> {
         // A panic elsewhere while holding the lock leaves consistent maps behind (every change is one insert or
         // remove), so a poisoned lock is still usable.
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
 impl Inner {
     /// The live entry under `key`; an expired one is removed.
     fn live(&mut self, key: &str, now_ms: i64) -> Option<&mut Entry> {
-        if self.records.get(key).is_some_and(|e| e.expires_ms <= now_ms) {
+        if self
+            .records
+            .get(key)
+            .is_some_and(|e| e.expires_ms <= now_ms)
+        {
             self.remove(key);
         }
         self.records.get_mut(key)
     }
 
     fn remove(&mut self, key: &str) -> bool {
-        let Some(entry) = self.records.remove(key) else { return false };
+        let Some(entry) = self.records.remove(key) else {
+            return false;
+        };
         if let Some(sid_key) = entry.sid_key {
             if let Some(set) = self.sids.get_mut(&sid_key) {
                 set.remove(key);
@@ -63,7 +71,11 @@ impl Inner {
     }
 
     fn lock_holder(&mut self, name: &str) -> Option<&str> {
-        if self.locks.get(name).is_some_and(|(_, until)| *until <= Instant::now()) {
+        if self
+            .locks
+            .get(name)
+            .is_some_and(|(_, until)| *until <= Instant::now())
+        {
             self.locks.remove(name);
         }
         self.locks.get(name).map(|(owner, _)| owner.as_str())
@@ -87,18 +99,31 @@ impl SessionStore for MemoryStore {
         if ttl <= 0 {
             return Ok(true);
         }
-        let record = Record { version: 1, ..record.clone() };
-        let entry = Entry { record, expires_ms: now_ms + ttl, sid_key: sid_key.map(str::to_owned) };
+        let record = Record {
+            version: 1,
+            ..record.clone()
+        };
+        let entry = Entry {
+            record,
+            expires_ms: now_ms + ttl,
+            sid_key: sid_key.map(str::to_owned),
+        };
         inner.records.insert(key.to_owned(), entry);
         if let Some(sid_key) = sid_key {
-            inner.sids.entry(sid_key.to_owned()).or_default().insert(key.to_owned());
+            inner
+                .sids
+                .entry(sid_key.to_owned())
+                .or_default()
+                .insert(key.to_owned());
         }
         Ok(true)
     }
 
     async fn load(&self, key: &str, now_ms: i64) -> Result<Option<Record>, StoreError> {
         let mut inner = self.inner();
-        let Some(entry) = inner.live(key, now_ms) else { return Ok(None) };
+        let Some(entry) = inner.live(key, now_ms) else {
+            return Ok(None);
+        };
         entry.expires_ms = now_ms + entry.record.ttl_ms(now_ms);
         Ok(Some(entry.record.clone()))
     }
@@ -111,7 +136,9 @@ impl SessionStore for MemoryStore {
         now_ms: i64,
     ) -> Result<CasOutcome, StoreError> {
         let mut inner = self.inner();
-        let Some(entry) = inner.live(key, now_ms) else { return Ok(CasOutcome::Missing) };
+        let Some(entry) = inner.live(key, now_ms) else {
+            return Ok(CasOutcome::Missing);
+        };
         if entry.record.version != expected_version {
             return Ok(CasOutcome::Changed);
         }
@@ -136,7 +163,9 @@ impl SessionStore for MemoryStore {
         if inner.lock_holder(name).is_some() {
             return Ok(false);
         }
-        inner.locks.insert(name.to_owned(), (owner.to_owned(), Instant::now() + ttl));
+        inner
+            .locks
+            .insert(name.to_owned(), (owner.to_owned(), Instant::now() + ttl));
         Ok(true)
     }
 
@@ -145,7 +174,9 @@ impl SessionStore for MemoryStore {
         if inner.lock_holder(name) != Some(owner) {
             return Ok(false);
         }
-        inner.locks.insert(name.to_owned(), (owner.to_owned(), Instant::now() + ttl));
+        inner
+            .locks
+            .insert(name.to_owned(), (owner.to_owned(), Instant::now() + ttl));
         Ok(true)
     }
 

@@ -112,7 +112,10 @@ pub struct RedisOptions {
 
 impl Default for RedisOptions {
     fn default() -> Self {
-        Self { key_prefix: "mva:".to_owned(), command_timeout: Duration::from_millis(1500) }
+        Self {
+            key_prefix: "mva:".to_owned(),
+            command_timeout: Duration::from_millis(1500),
+        }
     }
 }
 
@@ -135,7 +138,8 @@ impl RedisStore {
     /// lazily: a Redis that is down at start is an error on first use (see [`SessionStore::ping`]), and the
     /// store starts working as soon as Redis is up.
     pub fn connect(url: &str, options: RedisOptions) -> Result<Self, StoreError> {
-        let client = redis::Client::open(url).map_err(|e| StoreError::Config(format!("the Redis URL: {e}")))?;
+        let client = redis::Client::open(url)
+            .map_err(|e| StoreError::Config(format!("the Redis URL: {e}")))?;
         let timeout = options.command_timeout;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(timeout))
@@ -145,7 +149,10 @@ impl RedisStore {
             .set_max_delay(Duration::from_millis(500));
         let connection = ConnectionManager::new_lazy_with_config(client, config)
             .map_err(|e| StoreError::Config(format!("the Redis connection: {e}")))?;
-        Ok(Self { connection, options: Arc::new(options) })
+        Ok(Self {
+            connection,
+            options: Arc::new(options),
+        })
     }
 
     fn session_key(&self, key: &str) -> String {
@@ -167,10 +174,16 @@ impl RedisStore {
     {
         match tokio::time::timeout(self.options.command_timeout, command).await {
             Ok(Ok(value)) => Ok(value),
-            Ok(Err(error)) => Err(StoreError::Unavailable { operation, reason: error.to_string() }),
+            Ok(Err(error)) => Err(StoreError::Unavailable {
+                operation,
+                reason: error.to_string(),
+            }),
             Err(_) => Err(StoreError::Unavailable {
                 operation,
-                reason: format!("no answer within {} ms", self.options.command_timeout.as_millis()),
+                reason: format!(
+                    "no answer within {} ms",
+                    self.options.command_timeout.as_millis()
+                ),
             }),
         }
     }
@@ -189,9 +202,16 @@ impl SessionStore for RedisStore {
         if let Some(sid_key) = sid_key {
             invocation.key(self.sid_key(sid_key));
         }
-        invocation.arg(&record.sealed).arg(record.ends_at_ms).arg(record.idle_ms).arg(now_ms).arg(key);
+        invocation
+            .arg(&record.sealed)
+            .arg(record.ends_at_ms)
+            .arg(record.idle_ms)
+            .arg(now_ms)
+            .arg(key);
         let mut connection = self.connection.clone();
-        let inserted: i64 = self.run("insert", invocation.invoke_async(&mut connection)).await?;
+        let inserted: i64 = self
+            .run("insert", invocation.invoke_async(&mut connection))
+            .await?;
         Ok(inserted == 1)
     }
 
@@ -199,10 +219,17 @@ impl SessionStore for RedisStore {
         let mut invocation = SCRIPTS.load.key(self.session_key(key));
         invocation.arg(now_ms);
         let mut connection = self.connection.clone();
-        let value: Value = self.run("load", invocation.invoke_async(&mut connection)).await?;
-        let fields: Option<(u64, Vec<u8>, i64, i64)> =
-            redis::from_redis_value(value).map_err(|_| StoreError::Corrupt("the record's fields"))?;
-        Ok(fields.map(|(version, sealed, ends_at_ms, idle_ms)| Record { version, sealed, ends_at_ms, idle_ms }))
+        let value: Value = self
+            .run("load", invocation.invoke_async(&mut connection))
+            .await?;
+        let fields: Option<(u64, Vec<u8>, i64, i64)> = redis::from_redis_value(value)
+            .map_err(|_| StoreError::Corrupt("the record's fields"))?;
+        Ok(fields.map(|(version, sealed, ends_at_ms, idle_ms)| Record {
+            version,
+            sealed,
+            ends_at_ms,
+            idle_ms,
+        }))
     }
 
     async fn compare_and_set(
@@ -215,7 +242,9 @@ impl SessionStore for RedisStore {
         let mut invocation = SCRIPTS.compare_and_set.key(self.session_key(key));
         invocation.arg(expected_version).arg(sealed).arg(now_ms);
         let mut connection = self.connection.clone();
-        let result: i64 = self.run("compare-and-set", invocation.invoke_async(&mut connection)).await?;
+        let result: i64 = self
+            .run("compare-and-set", invocation.invoke_async(&mut connection))
+            .await?;
         Ok(match result {
             -1 => CasOutcome::Missing,
             0 => CasOutcome::Changed,
@@ -227,7 +256,9 @@ impl SessionStore for RedisStore {
         let mut invocation = SCRIPTS.remove.key(self.session_key(key));
         invocation.arg(key);
         let mut connection = self.connection.clone();
-        let removed: i64 = self.run("remove", invocation.invoke_async(&mut connection)).await?;
+        let removed: i64 = self
+            .run("remove", invocation.invoke_async(&mut connection))
+            .await?;
         Ok(removed > 0)
     }
 
@@ -235,15 +266,24 @@ impl SessionStore for RedisStore {
         let mut invocation = SCRIPTS.remove_sid.key(self.sid_key(sid_key));
         invocation.arg(format!("{}s:", self.options.key_prefix));
         let mut connection = self.connection.clone();
-        let removed: i64 = self.run("remove by sid", invocation.invoke_async(&mut connection)).await?;
+        let removed: i64 = self
+            .run("remove by sid", invocation.invoke_async(&mut connection))
+            .await?;
         Ok(removed.max(0) as usize)
     }
 
     async fn try_lock(&self, name: &str, owner: &str, ttl: Duration) -> Result<bool, StoreError> {
         let mut command = redis::cmd("SET");
-        command.arg(self.lock_key(name)).arg(owner).arg("NX").arg("PX").arg(ttl_ms(ttl));
+        command
+            .arg(self.lock_key(name))
+            .arg(owner)
+            .arg("NX")
+            .arg("PX")
+            .arg(ttl_ms(ttl));
         let mut connection = self.connection.clone();
-        let set: Option<String> = self.run("lock", command.query_async(&mut connection)).await?;
+        let set: Option<String> = self
+            .run("lock", command.query_async(&mut connection))
+            .await?;
         Ok(set.is_some())
     }
 
@@ -251,7 +291,9 @@ impl SessionStore for RedisStore {
         let mut invocation = SCRIPTS.renew_lock.key(self.lock_key(name));
         invocation.arg(owner).arg(ttl_ms(ttl));
         let mut connection = self.connection.clone();
-        let renewed: i64 = self.run("renew lock", invocation.invoke_async(&mut connection)).await?;
+        let renewed: i64 = self
+            .run("renew lock", invocation.invoke_async(&mut connection))
+            .await?;
         Ok(renewed == 1)
     }
 
@@ -259,13 +301,17 @@ impl SessionStore for RedisStore {
         let mut invocation = SCRIPTS.unlock.key(self.lock_key(name));
         invocation.arg(owner);
         let mut connection = self.connection.clone();
-        let released: i64 = self.run("unlock", invocation.invoke_async(&mut connection)).await?;
+        let released: i64 = self
+            .run("unlock", invocation.invoke_async(&mut connection))
+            .await?;
         Ok(released == 1)
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
         let mut connection = self.connection.clone();
-        let _: String = self.run("ping", redis::cmd("PING").query_async(&mut connection)).await?;
+        let _: String = self
+            .run("ping", redis::cmd("PING").query_async(&mut connection))
+            .await?;
         Ok(())
     }
 }

@@ -9,8 +9,8 @@ use std::time::Duration;
 use time::OffsetDateTime;
 use tokio::sync::Barrier;
 use web::{
-    AccessToken, Limits, MemoryStore, ProviderFailure, RefreshError, RefreshOptions, RefreshToken, Refreshed,
-    Session, SessionKeys, SessionStore, Sessions, Tokens,
+    AccessToken, Limits, MemoryStore, ProviderFailure, RefreshError, RefreshOptions, RefreshToken,
+    Refreshed, Session, SessionKeys, SessionStore, Sessions, Tokens,
 };
 
 /// A token endpoint with one-time refresh tokens that records every reuse of a spent token.
@@ -28,18 +28,32 @@ struct ProviderState {
 
 impl Provider {
     fn new(first: &str, delay: Duration) -> Arc<Self> {
-        let state = ProviderState { current: first.to_owned(), spent: HashSet::new(), reused: Vec::new() };
-        Arc::new(Self { state: Mutex::new(state), redemptions: AtomicUsize::new(0), delay })
+        let state = ProviderState {
+            current: first.to_owned(),
+            spent: HashSet::new(),
+            reused: Vec::new(),
+        };
+        Arc::new(Self {
+            state: Mutex::new(state),
+            redemptions: AtomicUsize::new(0),
+            delay,
+        })
     }
 
     async fn redeem(self: Arc<Self>, tokens: Tokens) -> Result<Tokens, ProviderFailure<String>> {
-        let token = tokens.refresh_token.expect("a refresh token").secret().to_owned();
+        let token = tokens
+            .refresh_token
+            .expect("a refresh token")
+            .secret()
+            .to_owned();
         let n = self.redemptions.fetch_add(1, Ordering::SeqCst) + 1;
         {
             let mut state = self.state.lock().unwrap();
             if !state.spent.insert(token.clone()) || token != state.current {
                 state.reused.push(token);
-                return Err(ProviderFailure::MaybeSpent("invalid_grant: refresh token reused".into()));
+                return Err(ProviderFailure::MaybeSpent(
+                    "invalid_grant: refresh token reused".into(),
+                ));
             }
         }
         tokio::time::sleep(self.delay).await;
@@ -64,7 +78,10 @@ impl Provider {
 }
 
 fn fast() -> RefreshOptions {
-    RefreshOptions { poll: Duration::from_millis(5), ..RefreshOptions::default() }
+    RefreshOptions {
+        poll: Duration::from_millis(5),
+        ..RefreshOptions::default()
+    }
 }
 
 /// Starts a session whose refresh token is `rt-0`.
@@ -81,12 +98,23 @@ async fn race(instances: Vec<Sessions>, rounds: usize) {
     let barrier = Arc::new(Barrier::new(instances.len()));
     for round in 1..=rounds {
         let mut tasks = Vec::new();
-        for sessions in instances.iter().cloned() {
-            let (provider, barrier, reference) = (provider.clone(), barrier.clone(), reference.clone());
+        for sessions in &instances {
+            let (sessions, provider, barrier, reference) = (
+                sessions.clone(),
+                provider.clone(),
+                barrier.clone(),
+                reference.clone(),
+            );
             tasks.push(tokio::spawn(async move {
-                let session = sessions.load(&reference).await.unwrap().expect("session survives");
+                let session = sessions
+                    .load(&reference)
+                    .await
+                    .unwrap()
+                    .expect("session survives");
                 barrier.wait().await;
-                sessions.refresh_once(&session, &fast(), |tokens| provider.redeem(tokens)).await
+                sessions
+                    .refresh_once(&session, &fast(), |tokens| provider.redeem(tokens))
+                    .await
             }));
         }
         let mut by_this = 0;
@@ -105,18 +133,31 @@ async fn race(instances: Vec<Sessions>, rounds: usize) {
         }
         provider.assert_never_reused();
         assert_eq!(by_this, 1, "round {round}: exactly one instance refreshes");
-        assert_eq!(access, HashSet::from([format!("at-{round}")]), "round {round}: all see the new tokens");
+        assert_eq!(
+            access,
+            HashSet::from([format!("at-{round}")]),
+            "round {round}: all see the new tokens"
+        );
         assert_eq!(provider.redemptions(), round);
     }
-    let last = instances[1].load(&reference).await.unwrap().expect("the session survives");
-    assert_eq!(last.data.tokens.refresh_token, Some(RefreshToken::new(format!("rt-{rounds}"))));
+    let last = instances[1]
+        .load(&reference)
+        .await
+        .unwrap()
+        .expect("the session survives");
+    assert_eq!(
+        last.data.tokens.refresh_token,
+        Some(RefreshToken::new(format!("rt-{rounds}")))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn three_instances_refreshing_at_once_spend_each_refresh_token_once_100_times() {
     let redis = RedisServer::start();
     let keys = SessionKeys::generate();
-    let instances = (0..3).map(|_| instance(&redis, &keys, Limits::default())).collect();
+    let instances = (0..3)
+        .map(|_| instance(&redis, &keys, Limits::default()))
+        .collect();
     race(instances, 100).await;
 }
 
@@ -132,21 +173,39 @@ async fn the_memory_store_also_refreshes_once() {
 async fn slow_refresh(options: RefreshOptions) -> (usize, Option<i64>) {
     let redis = RedisServer::start();
     let keys = SessionKeys::generate();
-    let (a, b) = (instance(&redis, &keys, Limits::default()), instance(&redis, &keys, Limits::default()));
+    let (a, b) = (
+        instance(&redis, &keys, Limits::default()),
+        instance(&redis, &keys, Limits::default()),
+    );
     let provider = Provider::new("rt-0", Duration::from_millis(1_200));
     let (session, _) = start(&a).await;
     let lock_key = format!("mva:lock:{}", session.reference().id().storage_key());
     let first = {
-        let (a, session, provider, options) = (a.clone(), session.clone(), provider.clone(), options.clone());
-        tokio::spawn(async move { a.refresh_once(&session, &options, |t| provider.redeem(t)).await })
+        let (a, session, provider, options) = (
+            a.clone(),
+            session.clone(),
+            provider.clone(),
+            options.clone(),
+        );
+        tokio::spawn(async move {
+            a.refresh_once(&session, &options, |t| provider.redeem(t))
+                .await
+        })
     };
     tokio::time::sleep(Duration::from_millis(100)).await;
     // The second instance reads the session as it is now, mid-refresh, and wants to refresh it too.
     let seen = b.load(session.reference()).await.unwrap().unwrap();
-    assert_eq!(seen.version(), session.version() + 1, "the first instance has claimed the refresh");
+    assert_eq!(
+        seen.version(),
+        session.version() + 1,
+        "the first instance has claimed the refresh"
+    );
     let second = {
         let (provider, options) = (provider.clone(), options.clone());
-        tokio::spawn(async move { b.refresh_once(&seen, &options, |t| provider.redeem(t)).await })
+        tokio::spawn(async move {
+            b.refresh_once(&seen, &options, |t| provider.redeem(t))
+                .await
+        })
     };
     tokio::time::sleep(Duration::from_millis(900)).await;
     let ttl: i64 = redis.raw().await.pttl(&lock_key).await.unwrap();
@@ -155,7 +214,10 @@ async fn slow_refresh(options: RefreshOptions) -> (usize, Option<i64>) {
     let (first, second) = (first.unwrap(), second.unwrap());
     assert!(matches!(first, Refreshed::ByThisInstance(_)), "{first:?}");
     assert!(matches!(second, Refreshed::ByAnother(_)), "{second:?}");
-    assert_eq!(second.session().data.tokens.access_token, AccessToken::new("at-1"));
+    assert_eq!(
+        second.session().data.tokens.access_token,
+        AccessToken::new("at-1")
+    );
     provider.assert_never_reused();
     (provider.redemptions(), (ttl > 0).then_some(ttl))
 }
@@ -170,7 +232,10 @@ async fn a_refresh_slower_than_the_lock_ttl_keeps_its_lock_by_renewal() {
     };
     let (redemptions, ttl) = slow_refresh(options).await;
     assert_eq!(redemptions, 1);
-    assert!(ttl.is_some(), "the lock is still held 1 s into a refresh with a 0.3 s lock TTL");
+    assert!(
+        ttl.is_some(),
+        "the lock is still held 1 s into a refresh with a 0.3 s lock TTL"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -191,7 +256,10 @@ async fn a_lost_lock_still_never_double_spends() {
 async fn an_instance_dying_mid_refresh_leaves_a_token_no_one_spends_again() {
     let redis = RedisServer::start();
     let keys = SessionKeys::generate();
-    let (a, b) = (instance(&redis, &keys, Limits::default()), instance(&redis, &keys, Limits::default()));
+    let (a, b) = (
+        instance(&redis, &keys, Limits::default()),
+        instance(&redis, &keys, Limits::default()),
+    );
     let provider = Provider::new("rt-0", Duration::from_secs(30));
     let (session, reference) = start(&a).await;
     let options = RefreshOptions {
@@ -203,16 +271,34 @@ async fn an_instance_dying_mid_refresh_leaves_a_token_no_one_spends_again() {
     };
     // Instance A sends the token and "dies" (its future is dropped) before the answer.
     let dying = a.refresh_once(&session, &options, |t| provider.clone().redeem(t));
-    assert!(tokio::time::timeout(Duration::from_millis(200), dying).await.is_err());
+    assert!(tokio::time::timeout(Duration::from_millis(200), dying)
+        .await
+        .is_err());
     assert_eq!(provider.redemptions(), 1);
 
-    let result = b.refresh_once(&session, &options, |t| provider.clone().redeem(t)).await;
-    assert!(matches!(result, Err(RefreshError::NoRefreshToken)), "{result:?}");
+    let result = b
+        .refresh_once(&session, &options, |t| provider.clone().redeem(t))
+        .await;
+    assert!(
+        matches!(result, Err(RefreshError::NoRefreshToken)),
+        "{result:?}"
+    );
     provider.assert_never_reused();
-    assert_eq!(provider.redemptions(), 1, "B never sent the token A may have spent");
-    let after = b.load(&reference).await.unwrap().expect("the session lives on with its access token");
+    assert_eq!(
+        provider.redemptions(),
+        1,
+        "B never sent the token A may have spent"
+    );
+    let after = b
+        .load(&reference)
+        .await
+        .unwrap()
+        .expect("the session lives on with its access token");
     assert_eq!(after.data.tokens.refresh_token, None);
-    assert_eq!(after.data.tokens.access_token, session.data.tokens.access_token);
+    assert_eq!(
+        after.data.tokens.access_token,
+        session.data.tokens.access_token
+    );
 }
 
 #[tokio::test]
@@ -222,24 +308,52 @@ async fn a_failed_refresh_keeps_or_drops_the_refresh_token_as_the_provider_says(
     let (session, reference) = start(&sessions).await;
 
     let not_sent = sessions
-        .refresh_once(&session, &fast(), |_| async { Err(ProviderFailure::NotSpent("connection refused".to_owned())) })
+        .refresh_once(&session, &fast(), |_| async {
+            Err(ProviderFailure::NotSpent("connection refused".to_owned()))
+        })
         .await;
-    assert!(matches!(not_sent, Err(RefreshError::Provider(_))), "{not_sent:?}");
-    assert_eq!(not_sent.unwrap_err().status(), http::StatusCode::BAD_GATEWAY);
+    assert!(
+        matches!(not_sent, Err(RefreshError::Provider(_))),
+        "{not_sent:?}"
+    );
+    assert_eq!(
+        not_sent.unwrap_err().status(),
+        http::StatusCode::BAD_GATEWAY
+    );
     let kept = sessions.load(&reference).await.unwrap().unwrap();
-    assert_eq!(kept.data.tokens.refresh_token, Some(RefreshToken::new("rt-0")), "never sent: kept");
+    assert_eq!(
+        kept.data.tokens.refresh_token,
+        Some(RefreshToken::new("rt-0")),
+        "never sent: kept"
+    );
 
     let provider = Provider::new("rt-0", Duration::ZERO);
-    let ok = sessions.refresh_once(&kept, &fast(), |t| provider.clone().redeem(t)).await.unwrap();
-    assert!(matches!(ok, Refreshed::ByThisInstance(_)), "and it still works");
+    let ok = sessions
+        .refresh_once(&kept, &fast(), |t| provider.clone().redeem(t))
+        .await
+        .unwrap();
+    assert!(
+        matches!(ok, Refreshed::ByThisInstance(_)),
+        "and it still works"
+    );
 
     let maybe = sessions
-        .refresh_once(ok.session(), &fast(), |_| async { Err(ProviderFailure::MaybeSpent("answer lost".to_owned())) })
+        .refresh_once(ok.session(), &fast(), |_| async {
+            Err(ProviderFailure::MaybeSpent("answer lost".to_owned()))
+        })
         .await;
     assert!(matches!(maybe, Err(RefreshError::Provider(_))), "{maybe:?}");
     let dropped = sessions.load(&reference).await.unwrap().unwrap();
-    assert_eq!(dropped.data.tokens.refresh_token, None, "maybe spent: never sent again");
-    let again = sessions.refresh_once(&dropped, &fast(), |t| provider.clone().redeem(t)).await;
-    assert!(matches!(again, Err(RefreshError::NoRefreshToken)), "{again:?}");
+    assert_eq!(
+        dropped.data.tokens.refresh_token, None,
+        "maybe spent: never sent again"
+    );
+    let again = sessions
+        .refresh_once(&dropped, &fast(), |t| provider.clone().redeem(t))
+        .await;
+    assert!(
+        matches!(again, Err(RefreshError::NoRefreshToken)),
+        "{again:?}"
+    );
     provider.assert_never_reused();
 }

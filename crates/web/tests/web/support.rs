@@ -1,16 +1,16 @@
 //! A real Redis per test, and sample sessions.
 
 use redis::aio::MultiplexedConnection;
-use std::net::{Shutdown, TcpListener, TcpStream};
 use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 use web::{
-    AccessToken, Acr, IdToken, Identity, Limits, Pid, RedisOptions, RedisStore, RefreshToken, SessionData,
-    SessionKeys, Sessions, Sid, Tokens,
+    AccessToken, Acr, IdToken, Identity, Limits, Pid, RedisOptions, RedisStore, RefreshToken,
+    SessionData, SessionKeys, Sessions, Sid, Tokens,
 };
 
 /// A `redis-server` on a free loopback port, without persistence, in a temporary directory; killed on drop.
@@ -23,8 +23,16 @@ pub struct RedisServer {
 impl RedisServer {
     /// Starts one. Fails (never skips) when `redis-server` is not installed.
     pub fn start() -> Self {
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let mut server = Self { child: None, port, dir: tempfile::tempdir().unwrap() };
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut server = Self {
+            child: None,
+            port,
+            dir: tempfile::tempdir().unwrap(),
+        };
         server.spawn();
         server
     }
@@ -33,7 +41,16 @@ impl RedisServer {
         let binary = find_redis_server();
         let log = std::fs::File::create(self.dir.path().join("redis.log")).unwrap();
         let child = Command::new(binary)
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .args([
+                "--port",
+                &self.port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
             .arg("--dir")
             .arg(self.dir.path())
             .stdin(Stdio::null())
@@ -44,7 +61,11 @@ impl RedisServer {
         self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(10);
         while !pong(self.port) {
-            assert!(Instant::now() < deadline, "redis-server did not answer PING on port {} within 10 s", self.port);
+            assert!(
+                Instant::now() < deadline,
+                "redis-server did not answer PING on port {} within 10 s",
+                self.port
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -89,7 +110,11 @@ impl RedisServer {
 
     /// A plain connection, for looking at what Redis holds.
     pub async fn raw(&self) -> MultiplexedConnection {
-        redis::Client::open(self.url()).unwrap().get_multiplexed_async_connection().await.unwrap()
+        redis::Client::open(self.url())
+            .unwrap()
+            .get_multiplexed_async_connection()
+            .await
+            .unwrap()
     }
 }
 
@@ -112,7 +137,9 @@ fn find_redis_server() -> PathBuf {
 }
 
 fn pong(port: u16) -> bool {
-    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else { return false };
+    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
     let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
     if stream.write_all(b"PING\r\n").is_err() {
         return false;
@@ -156,5 +183,9 @@ pub fn sample(tag: &str, sid: Option<&str>) -> SessionData {
 
 /// Session limits for tests.
 pub fn limits(absolute_ms: u64, idle_ms: u64) -> Limits {
-    Limits::new(Duration::from_millis(absolute_ms), Duration::from_millis(idle_ms)).unwrap()
+    Limits::new(
+        Duration::from_millis(absolute_ms),
+        Duration::from_millis(idle_ms),
+    )
+    .unwrap()
 }
