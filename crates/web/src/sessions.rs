@@ -92,16 +92,22 @@ impl Sessions {
     }
 
     /// Reads the session a cookie refers to, restarting its idle timeout; `None` if it has ended (logged out, idle
-    /// or absolute timeout, or lost by the store). A record that does not open with the cookie's key is deleted
-    /// and reported as [`StoreError::Corrupt`].
+    /// or absolute timeout, or lost by the store). A record that cannot be read, or does not open with the cookie's
+    /// key, is deleted and reported as [`StoreError::Corrupt`].
     pub async fn load(&self, reference: &SessionRef) -> Result<Option<Session>, StoreError> {
         let now = OffsetDateTime::now_utc();
         if reference.ends_at() <= now {
             return Ok(None);
         }
         let key = reference.id.storage_key();
-        let Some(record) = self.store.load(&key, cookie::unix_ms(now)).await? else {
-            return Ok(None);
+        let record = match self.store.load(&key, cookie::unix_ms(now)).await {
+            Ok(Some(record)) => record,
+            Ok(None) => return Ok(None),
+            Err(corrupt @ StoreError::Corrupt(_)) => {
+                self.store.remove(&key).await?;
+                return Err(corrupt);
+            }
+            Err(e) => return Err(e),
         };
         match open_data(reference, &key, &record.sealed) {
             Some(data) => Ok(Some(Session {

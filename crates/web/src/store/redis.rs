@@ -8,6 +8,8 @@
 //! - `sid:{hash}`: a set of session hashes of one ID-porten `sid`, living as long as its longest session.
 //! - `lock:{name}`: a lock, its value the owner's random token, with a PX TTL.
 //!
+//! A record with a missing or unreadable lifetime field is deleted and read as missing.
+//!
 //! The scripts touch keys they find in the data (a session's `sid` set, the sessions of a `sid`), which a
 //! standalone Redis or a Sentinel set-up allows and Redis Cluster does not.
 
@@ -38,7 +40,9 @@ return 1
 const LOAD: &str = r"
 local r = redis.call('HMGET', KEYS[1], 'v', 'd', 'a', 'i')
 if not r[1] then return false end
-local ttl = math.min(tonumber(r[3]) - tonumber(ARGV[1]), tonumber(r[4]))
+local a, i = tonumber(r[3]), tonumber(r[4])
+if not a or not i or not r[2] then redis.call('DEL', KEYS[1]) return false end
+local ttl = math.min(a - tonumber(ARGV[1]), i)
 if ttl <= 0 then redis.call('DEL', KEYS[1]) return false end
 redis.call('PEXPIRE', KEYS[1], ttl)
 return r
@@ -48,7 +52,9 @@ const COMPARE_AND_SET: &str = r"
 local r = redis.call('HMGET', KEYS[1], 'v', 'a', 'i')
 if not r[1] then return -1 end
 if r[1] ~= ARGV[1] then return 0 end
-local ttl = math.min(tonumber(r[2]) - tonumber(ARGV[3]), tonumber(r[3]))
+local a, i = tonumber(r[2]), tonumber(r[3])
+if not a or not i then redis.call('DEL', KEYS[1]) return -1 end
+local ttl = math.min(a - tonumber(ARGV[3]), i)
 if ttl <= 0 then redis.call('DEL', KEYS[1]) return -1 end
 local v = tonumber(ARGV[1]) + 1
 redis.call('HSET', KEYS[1], 'v', v, 'd', ARGV[2])

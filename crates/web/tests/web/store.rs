@@ -281,9 +281,27 @@ async fn a_record_altered_in_redis_is_refused_and_dropped() {
     let (session, cookie) = sessions.create(sample("badversion", None)).await.unwrap();
     let key = format!("mva:s:{}", session.reference().id().storage_key());
     let _: () = raw.hset(&key, "v", "x").await.unwrap();
-    let err = sessions
-        .load(&sessions.open_cookie(cookie.secret()).unwrap())
-        .await
-        .unwrap_err();
+    let reference = sessions.open_cookie(cookie.secret()).unwrap();
+    let err = sessions.load(&reference).await.unwrap_err();
     assert!(matches!(err, StoreError::Corrupt(_)), "{err:?}");
+    assert!(
+        sessions.load(&reference).await.unwrap().is_none(),
+        "dropped"
+    );
+    // A lifetime that is not a number, or missing: read as no session, never a store failure.
+    for (field, value) in [("a", Some("soon")), ("i", None), ("d", None)] {
+        let (session, cookie) = sessions.create(sample("badfield", None)).await.unwrap();
+        let key = format!("mva:s:{}", session.reference().id().storage_key());
+        match value {
+            Some(value) => raw.hset::<_, _, _, ()>(&key, field, value).await.unwrap(),
+            None => raw.hdel::<_, _, ()>(&key, field).await.unwrap(),
+        }
+        let reference = sessions.open_cookie(cookie.secret()).unwrap();
+        assert!(
+            sessions.load(&reference).await.unwrap().is_none(),
+            "{field}"
+        );
+        let exists: bool = raw.exists(&key).await.unwrap();
+        assert!(!exists, "{field}: dropped");
+    }
 }
