@@ -330,6 +330,18 @@ pub enum Error {
         reason: String,
     },
     // ---- end of listener, browser and token store errors ----
+    /// A top-level navigation brought the browser to the redirect URI with a `state` that is not this login's (an
+    /// old tab, or a page that sent the browser there): the login is stopped at once rather than left waiting.
+    #[error("callback: the browser arrived at the redirect URI with an answer that does not belong to this login (a wrong or missing state: an old tab, or another web page sent it there), so the login was stopped; run the command again and finish the login in the tab it opens")]
+    CallbackForeignState,
+    /// The provider granted fewer scopes than the login asked for, and a missing one is needed.
+    #[error("ID-porten did not grant the scope(s) {} that the login asked for (granted: {granted:?}); the integration in Samarbeidsportalen must hold them: add them to the integration there (the Tax Administration's scopes must first be given to your organisation: e-mail mva-modernisering@skatteetaten.no with its organisation number), then log in again", .missing.join(" "))]
+    ScopeNotGranted {
+        /// The requested scopes that are missing from the grant.
+        missing: Vec<String>,
+        /// The scope the provider granted.
+        granted: String,
+    },
 }
 
 /// How [`Error::UnknownSigningKey`] names the key: the kid itself, or that the token names none.
