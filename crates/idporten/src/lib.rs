@@ -74,7 +74,7 @@ pub use flow::{
     current_tokens, current_tokens_with_margin, load_tokens, login, logout, save_tokens, Client,
     EndSessionOutcome, LoginEvent, LogoutOutcome, Seams,
 };
-pub use http::Http;
+pub use http::{Http, MAX_METADATA_BYTES, MAX_TOKEN_RESPONSE_BYTES};
 pub use id_token::IdTokenClaims;
 pub use token_set::{TokenSet, DEFAULT_ACCESS_LIFETIME_SECS, DEFAULT_REFRESH_MARGIN_SECS};
 
