@@ -90,9 +90,10 @@ pub use browser::{
 };
 pub use listener::{Callback, ListenerOptions, LoopbackListener};
 #[cfg(feature = "keyring")]
-pub use store::KeyringTokenStore;
+pub use store::OsKeyring;
 pub use store::{
-    default_store, home_dir, FileTokenStore, StoreKey, StoreLock, StoredSecret, TokenStore,
+    default_store, home_dir, FileTokenStore, KeyringBackend, KeyringTokenStore, StoreKey,
+    StoreLock, StoredSecret, TokenStore,
 };
 
 // ---- end of helper B ----
