@@ -64,6 +64,7 @@ impl MvaClient {
                 &url,
                 None,
                 "application/json",
+                crate::response::MAX_JSON_BYTES,
             )
             .await?;
         serde_json::from_slice(&body).map_err(|e| MvaError::Protocol {
@@ -83,6 +84,7 @@ impl MvaClient {
                 &url,
                 None,
                 "application/json",
+                crate::response::MAX_JSON_BYTES,
             )
             .await?;
         let s: FeedbackStatus = serde_json::from_slice(&body).map_err(|e| MvaError::Protocol {
@@ -165,7 +167,15 @@ impl MvaClient {
                 None => format!("{}/data/{}", self.endpoints().instance_url(id), el.id),
             };
             let (_, bytes) = self
-                .app_call(STEP_FEEDBACK, org, Method::GET, &url, None, accept)
+                .app_call(
+                    STEP_FEEDBACK,
+                    org,
+                    Method::GET,
+                    &url,
+                    None,
+                    accept,
+                    crate::response::MAX_DOCUMENT_RESPONSE_BYTES,
+                )
                 .await?;
             let path = output_dir.join(name);
             crate::journal::write_atomic(&path, &bytes)?;

@@ -43,6 +43,7 @@ pub mod finding;
 pub mod instance;
 pub mod journal;
 pub mod payment;
+pub mod response;
 mod scan;
 pub mod schema;
 pub mod service_result;
