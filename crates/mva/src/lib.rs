@@ -62,7 +62,7 @@ pub use envelope::{build_envelope, EnvelopeOptions};
 pub use error::{MvaError, Result};
 pub use facts::Facts;
 pub use feedback::{Feedback, InstanceState};
-pub use finding::{DocumentKind, Finding, FindingKind, Report, Severity};
+pub use finding::{DocumentKind, Finding, FindingInFile, FindingKind, Report, Severity};
 pub use instance::Stage;
 pub use payment::PaymentInfo;
 pub use service_result::{parse_service_result, ResultFormat, ServiceResult, Verdict};

@@ -95,6 +95,42 @@ fn validate_offline_reports_findings_with_line_and_exit_code() {
     assert!(run.stdout().contains("error"), "{}", run.stdout());
 }
 
+/// `mva validate` and `mva submit` print a finding the same way: `FILE:LINE:COLUMN: severity PATH: message`.
+#[test]
+fn validate_and_submit_print_findings_alike() {
+    let home = Home::new();
+    let file = example("examples/melding/omvendtavgiftsplikt_mvamelding.xml");
+    let validated = home.run(&["validate", "--offline", &file]).expect(6);
+    let line = validated
+        .stdout()
+        .lines()
+        .find(|l| l.contains("omvendtAavgiftsplikt"))
+        .map(str::to_string)
+        .unwrap_or_else(|| panic!("{}", validated.stdout()));
+    let prefix = format!("{file}:39:");
+    assert!(
+        line.starts_with(&prefix) && line.contains(": error /mvaMeldingDto/meldingskategori: "),
+        "{line}"
+    );
+    let out = home.dir.path().join("out");
+    let submitted = home
+        .run(&[
+            "submit",
+            &file,
+            "--org",
+            ORG,
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .expect(6);
+    assert!(
+        submitted.stderr().lines().any(|l| l == line),
+        "submit prints {line:?} too:\n{}",
+        submitted.stderr()
+    );
+    assert!(submitted.stderr().contains("nothing was sent"));
+}
+
 #[test]
 fn validate_online_uses_the_login_and_the_validation_api() {
     let sim = Sim::start();
