@@ -25,6 +25,7 @@ pub mod conn;
 pub mod endpoints;
 mod error;
 pub mod faults;
+pub mod guard;
 pub mod keys;
 pub mod model;
 pub mod mva;
