@@ -245,7 +245,8 @@ async fn config_refuses_unknown_keys_naming_them() {
         vec![
             SHARED_TEST_CLIENT_ID,
             GUIDE_EXAMPLE_CLIENT_ID,
-            REFRESH_TEST_CLIENT_ID
+            REFRESH_TEST_CLIENT_ID,
+            LOOPBACK_TEST_CLIENT_ID
         ]
     );
 }

@@ -80,7 +80,10 @@ async fn an_admin_post_that_is_not_json_is_refused_and_has_no_effect() {
     let body = r#"{"endpoint":"token","kind":"status","status":503,"count":1}"#;
     for (path, content_type) in [
         ("/sim/admin/faults", Some("text/plain")),
-        ("/sim/admin/faults", Some("application/x-www-form-urlencoded")),
+        (
+            "/sim/admin/faults",
+            Some("application/x-www-form-urlencoded"),
+        ),
         ("/sim/admin/faults", None),
         ("/sim/admin/forge", Some("text/plain")),
         ("/sim/admin/clock", Some("text/plain;charset=UTF-8")),
@@ -97,7 +100,11 @@ async fn an_admin_post_that_is_not_json_is_refused_and_has_no_effect() {
     }
     assert!(sim.handle.faults().armed().is_empty(), "no fault was armed");
     let (_, keys) = json_of(sim.get(&sim.url("/sim/admin/keys")).await).await;
-    assert_eq!(keys["published"].as_array().unwrap().len(), 1, "no key published");
+    assert_eq!(
+        keys["published"].as_array().unwrap().len(),
+        1,
+        "no key published"
+    );
     assert_eq!(sim.handle.clock().offset(), 0);
     // The same request as JSON works.
     let r = sim
