@@ -60,6 +60,8 @@ fn idporten_code(e: &idporten::Error) -> u8 {
         | E::CallbackIssuerMissing { .. }
         | E::CallbackMissingCode
         | E::CallbackMalformed { .. }
+        | E::CallbackForeignState
+        | E::ScopeNotGranted { .. }
         | E::BrowserCommandFailed { .. }
         | E::BrowserNotOpened { .. } => LOGIN_FAILED,
         E::ProviderUnreachable { .. } | E::ProviderStatus { .. } | E::ProviderResponse { .. } => {

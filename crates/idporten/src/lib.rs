@@ -12,7 +12,7 @@
 //!
 //! ```no_run
 //! use idporten::{
-//!     current_tokens, default_store, login, save_tokens, Client, ClientConfig, ClientId, Environment,
+//!     current_tokens, default_store, login, Client, ClientConfig, ClientId, Environment,
 //!     ListenerOptions, OpenOrPrint, RedirectUri, Seams, StoreKey, SystemBrowser, SystemClock,
 //! };
 //!
@@ -27,11 +27,12 @@
 //! let store = default_store()?;
 //! let key = StoreKey::new(config.issuer.clone(), config.client_id.clone());
 //!
-//! // `mva login`: bind the listener, open the browser (or print the URL), wait, exchange, validate, store.
+//! // `mva login`: bind the listener, open the browser (or print the URL), wait, exchange, validate, store; the
+//! // browser's page says "logged in" only once the session is stored.
 //! let client = Client::discover(config.clone(), seams.clone()).await?;
 //! let browser = OpenOrPrint(SystemBrowser);
-//! let tokens = login(&client, &browser, &ListenerOptions::default(), |event| eprintln!("{event:?}")).await?;
-//! save_tokens(store.as_ref(), &key, &tokens)?;
+//! let options = ListenerOptions::default();
+//! let tokens = login(&client, &browser, &options, store.as_ref(), &key, |event| eprintln!("{event:?}")).await?;
 //!
 //! // `mva token`, in any later process: no network while the access token is fresh; else one refresh under the
 //! // store's lock, however many processes ask at once.

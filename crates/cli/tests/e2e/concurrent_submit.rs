@@ -5,11 +5,12 @@ use std::process::Stdio;
 
 use crate::harness::{repo_root, Home, Sim, PERSON};
 
+/// The simulator's web client (`Home::web_client()` sends its secret).
 const CLIENT: &str = sim::REFRESH_TEST_CLIENT_ID;
 const ORG: &str = "310000019";
 
 fn logged_in(sim: &Sim) -> Home {
-    let home = Home::new();
+    let home = Home::web_client();
     home.run(&[
         "login",
         "--issuer",

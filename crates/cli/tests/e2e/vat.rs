@@ -26,7 +26,7 @@ fn demo_return() -> String {
 }
 
 fn logged_in(sim: &Sim, pid: &str) -> Home {
-    let home = Home::new();
+    let home = Home::web_client();
     home.run(&[
         "login",
         "--issuer",
