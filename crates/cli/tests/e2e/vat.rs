@@ -25,7 +25,8 @@ fn demo_return() -> String {
         .to_string()
 }
 
-fn logged_in(sim: &Sim, pid: &str) -> Home {
+/// A home logged in as `pid` on the simulator (as a web client, which gets refresh tokens).
+pub(crate) fn logged_in(sim: &Sim, pid: &str) -> Home {
     let home = Home::web_client();
     home.run(&[
         "login",
