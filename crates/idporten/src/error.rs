@@ -74,7 +74,7 @@ pub enum Error {
         discovered: String,
     },
     /// The token is signed with a key the provider's JWKS does not hold, even after fetching it again.
-    #[error("the ID token is signed with the key {kid:?}, which the provider's JWKS does not hold (fetched again at most once a minute); try again in a minute, or check the issuer")]
+    #[error("the ID token {}, which the provider's JWKS does not hold even after fetching it again (refetched at most once a minute); try again in a minute, or check the issuer", signing_key(kid.as_deref()))]
     UnknownSigningKey {
         /// The `kid` of the token's header (None when it has none and the JWKS has several keys).
         kid: Option<String>,
@@ -160,7 +160,7 @@ pub enum Error {
     /// A refreshed ID token names another issuer, subject or audience than the first (OpenID Connect Core 12.2).
     #[error("the refreshed ID token's {claim} differs from the original one (OpenID Connect Core 12.2); the session was not extended: log in again")]
     RefreshedIdTokenMismatch {
-        /// `iss`, `sub`, `aud` or `nonce`.
+        /// `iss`, `sub`, `aud`, `auth_time` or `nonce`.
         claim: String,
     },
     /// The token (or PAR / revocation) endpoint answered an OAuth error.
@@ -342,6 +342,14 @@ pub enum Error {
         /// The scope the provider granted.
         granted: String,
     },
+}
+
+/// How [`Error::UnknownSigningKey`] names the key: the kid itself, or that the token names none.
+fn signing_key(kid: Option<&str>) -> String {
+    match kid {
+        Some(kid) => format!("is signed with the key \"{}\"", kid.escape_debug()),
+        None => "names no key (no kid) while the JWKS has several".to_string(),
+    }
 }
 
 /// What to do about an OAuth error code from the token, PAR or revocation endpoint.
