@@ -8,6 +8,8 @@
 //! - [`Sessions`]: create, load, save (compare-and-set), delete, delete by ID-porten `sid`; session data is
 //!   encrypted with the per-session key before any store sees it.
 //! - [`refresh`]: [`Sessions::refresh_once`], so a one-time refresh token is spent once across instances.
+//! - [`routes`]: health, readiness, session metadata, front-channel logout, the CSRF guard, and the
+//!   [`routes::CurrentSession`] extractor.
 //!
 //! # Example: a session in Redis, found again from its cookie
 //!
@@ -49,6 +51,7 @@
 pub mod cookie;
 pub mod keys;
 pub mod refresh;
+pub mod routes;
 mod seal;
 pub mod session;
 mod sessions;

@@ -22,12 +22,27 @@ pub const PERSON: &str = "01818510078";
 /// A temporary `MVA_HOME` and a way to run `mva` in it.
 pub struct Home {
     pub dir: tempfile::TempDir,
+    /// Extra environment of every `mva` run.
+    env: Vec<(&'static str, &'static str)>,
 }
 
 impl Home {
     pub fn new() -> Self {
         Self {
             dir: tempfile::tempdir().unwrap(),
+            env: vec![],
+        }
+    }
+
+    /// A home whose every `mva` run authenticates as the simulator's web client with refresh tokens
+    /// (`sim::REFRESH_TEST_CLIENT_ID`; ID-porten gives refresh tokens only to web clients that authenticate).
+    pub fn web_client() -> Self {
+        Self {
+            env: vec![
+                ("MVA_CLIENT_AUTH", "client_secret_basic"),
+                ("MVA_CLIENT_SECRET", sim::REFRESH_TEST_CLIENT_SECRET),
+            ],
+            ..Self::new()
         }
     }
 
@@ -41,6 +56,7 @@ impl Home {
         }
         cmd.env("MVA_HOME", self.dir.path())
             .env("NO_COLOR", "1")
+            .envs(self.env.iter().copied())
             .args(args);
         cmd.stdin(Stdio::null());
         cmd
