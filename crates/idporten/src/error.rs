@@ -28,7 +28,7 @@ pub enum Error {
         /// Why it is refused.
         reason: String,
     },
-    // ---- protocol errors (owned by helper A: config, discovery, requests, tokens, validation, refresh, logout) ----
+    // Protocol: configuration, discovery, requests, tokens, validation, refresh, logout.
     /// A configuration value is not usable (an unknown acr level, a bad private key, ...).
     #[error("the setting {setting} is not usable: {reason}")]
     InvalidConfig {
@@ -217,9 +217,7 @@ pub enum Error {
         reason: String,
     },
 
-    // ---- end of protocol errors ----
-
-    // ---- listener, browser and token store errors (owned by helper B) ----
+    // The listener, the browser and the token store.
     /// The redirect URI's port is taken by another program, so the login's callback cannot be received.
     #[error("the redirect URI {redirect_uri} is not free: another program listens on port {port}. The redirect URI is registered with ID-porten and cannot be changed here, so close the other program (or wait for it to end) and try again")]
     PortInUse {
@@ -337,7 +335,6 @@ pub enum Error {
         /// The keyring's reason.
         reason: String,
     },
-    // ---- end of listener, browser and token store errors ----
     /// A top-level navigation brought the browser to the redirect URI with a `state` that is not this login's (an
     /// old tab, or a page that sent the browser there): the login is stopped at once rather than left waiting.
     #[error("callback: the browser arrived at the redirect URI with an answer that does not belong to this login (a wrong or missing state: an old tab, or another web page sent it there), so the login was stopped; run the command again and finish the login in the tab it opens")]
