@@ -194,3 +194,49 @@ fn a_foreign_state_ends_the_login_at_once_with_exit_4() {
     assert_eq!(status, 400, "{html}");
     assert!(html.contains("hører ikke til denne innloggingen"), "{html}");
 }
+
+#[test]
+fn the_browser_never_inherits_the_client_secret() {
+    let sim = Sim::start();
+    let home = Home::new();
+    for via_browser_var in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let dump = format!(
+            "sh -c 'env > {}/env.tmp; mv {0}/env.tmp {0}/env' --",
+            dir.path().display()
+        );
+        let mut cmd = home.mva(&[
+            "login",
+            "--issuer",
+            &sim.issuer(),
+            "--client-id",
+            CLIENT,
+            "--redirect-uri",
+            REDIRECT,
+            "--client-auth",
+            "client_secret_basic",
+            "--timeout",
+            "2",
+        ]);
+        if via_browser_var {
+            cmd.env("BROWSER", &dump);
+        } else {
+            cmd.args(["--browser-command", &dump]);
+        }
+        let out = cmd
+            .env("MVA_CLIENT_SECRET", "s3cret-of-the-integration")
+            .env("MVA_UNRELATED_SETTING", "x")
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(4),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let env = std::fs::read_to_string(dir.path().join("env")).expect("the browser ran");
+        assert!(env.contains("PATH="), "{env}");
+        assert!(!env.contains("s3cret-of-the-integration"), "{env}");
+        assert!(!env.contains("MVA_"), "{env}");
+    }
+}

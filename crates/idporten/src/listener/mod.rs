@@ -21,6 +21,7 @@
 mod bind;
 mod callback;
 mod pages;
+mod peer;
 mod serve;
 mod server;
 
@@ -268,6 +269,10 @@ impl LoopbackListener {
     ///
     /// Used for logout: the end-session request carries `id_token_hint`, which must never appear in a URL. Open the
     /// returned URL in the browser, then call [`Self::wait_for_logout`].
+    ///
+    /// The URL is on the browser's command line, which other users of the machine can read; so the page is served
+    /// once, and (on Linux) only to a connection whose client socket belongs to this process's user, as the
+    /// kernel's socket table says. Anyone else gets 403 and the page stays for the user's browser.
     pub fn serve_form_post(
         &mut self,
         action: &url::Url,
