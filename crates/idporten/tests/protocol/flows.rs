@@ -255,3 +255,33 @@ async fn login_fails_before_the_browser_opens_when_the_port_is_taken() {
     );
     assert_eq!(Provider::count(&provider.seen().authorize), 0);
 }
+
+#[tokio::test]
+async fn a_vat_scope_the_provider_did_not_grant_fails_the_login_and_stores_nothing() {
+    let provider = Provider::start(Knobs {
+        withheld_scopes: vec!["skatteetaten:mvameldinginnsending".into()],
+        ..Knobs::default()
+    })
+    .await;
+    let clock = clock();
+    let mut config = config(&provider);
+    config.redirect_uri = RedirectUri::parse("http://127.0.0.1:0/callback").unwrap();
+    config.scopes = idporten::integration::VAT_SCOPES
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let client = Client::discover(config, seams(&clock)).await.unwrap();
+    let browser = ScriptedBrowser::default();
+    let (_dir, store, key) = temp_store(&provider);
+    let r = login(&client, &browser, &options(), &store, &key, |_| {}).await;
+    let e = r.unwrap_err();
+    assert!(
+        matches!(&e, Error::ScopeNotGranted { missing, .. } if missing == &["skatteetaten:mvameldinginnsending"]),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("Samarbeidsportalen"), "{e}");
+    assert!(load_tokens(&store, &key).unwrap().is_none());
+    let (status, page) = first_final(&browser).await;
+    assert_eq!(status, 400, "{page}");
+    assert!(page.contains("Samarbeidsportalen"), "{page}");
+}
