@@ -38,6 +38,8 @@ pub struct Profile {
     pub redirect_uri: Option<String>,
     /// The registered post-logout redirect URI.
     pub post_logout_redirect_uri: Option<String>,
+    /// The registered back URI (Tilbake-uri).
+    pub back_uri: Option<String>,
     /// Scopes, space separated.
     pub scope: Option<String>,
     /// idporten-loa-substantial or idporten-loa-high.
@@ -208,6 +210,8 @@ pub struct LoginValues {
     pub redirect_uri: String,
     /// The post-logout redirect URI, if any.
     pub post_logout_redirect_uri: Option<String>,
+    /// The back URI (Tilbake-uri), if any.
+    pub back_uri: Option<String>,
     /// The scopes requested.
     pub scopes: Vec<String>,
     /// none, client_secret_basic, client_secret_post or private_key_jwt.
@@ -237,6 +241,7 @@ pub fn login_values(ctx: &ProfileSettings, args: &LoginSettings) -> Result<Login
             .post_logout_redirect_uri
             .clone()
             .or(p.post_logout_redirect_uri.clone()),
+        back_uri: args.back_uri.clone().or(p.back_uri.clone()),
         scopes,
         client_auth: args
             .client_auth
