@@ -46,6 +46,6 @@ pub use clients::{
 };
 pub use config::{SimConfig, SimSettings, DEFAULT_PORT};
 pub use error::Error;
-pub use faults::{Fault, Faults, Forgery};
+pub use faults::{CallbackForgery, Fault, Faults, Forgery};
 pub use server::{app, start, SimHandle};
 pub use state::{Inner, SimState};
