@@ -33,6 +33,7 @@ pub mod model;
 pub mod mva;
 pub mod observe;
 pub mod person;
+pub mod serve;
 mod server;
 mod state;
 pub mod store;
