@@ -1,4 +1,6 @@
-//! The protocol half of `idporten` against a real test OpenID provider on 127.0.0.1 (see `tests/provider/`).
+//! The protocol half of `idporten` against the simulator (crates/sim, started on 127.0.0.1 port 0): discovery,
+//! client authentication, every forged ID token and callback a client must refuse, the flows, refresh and
+//! concurrency. (`refresh.rs` and `concurrency.rs` still use the small hand-written provider in `tests/provider/`.)
 
 mod provider;
 
