@@ -7,4 +7,5 @@ mod harness;
 mod integration_check;
 mod login_oidc_provider;
 mod login_sim;
+mod tidy;
 mod vat;
