@@ -22,6 +22,8 @@ pub enum FindingKind {
     Io,
     /// The input is larger than [`crate::MAX_DOCUMENT_BYTES`].
     TooLarge,
+    /// The input is not UTF-8 (another declared encoding, UTF-16, or invalid bytes); VAT documents are UTF-8.
+    Encoding,
     /// The input is binary, not text.
     Binary,
     /// The input is not well-formed XML (or is truncated).

@@ -134,6 +134,48 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), MvaError> {
     Ok(())
 }
 
+/// An exclusive lock on one journal entry, held for a whole submission: two processes filing the same return at
+/// once would otherwise both find no journal and both file it. The lock is the operating system's advisory file
+/// lock (`flock` on Unix, `LockFileEx` on Windows) on `{journal_dir}/{key}.lock`; it is released when this value is
+/// dropped or the process dies, so a killed submission never leaves a stale lock. The lock file itself stays (it
+/// holds nothing; removing it would let two processes lock two different files).
+#[derive(Debug)]
+pub struct EntryLock {
+    _file: std::fs::File,
+}
+
+impl EntryLock {
+    /// The lock file of entry `key`.
+    pub fn path(root: &Path, key: &str) -> PathBuf {
+        root.join(format!("{key}.lock"))
+    }
+
+    /// Takes the lock of entry `key` if no other submission holds it; `None` when one does.
+    pub fn try_acquire(root: &Path, key: &str) -> Result<Option<Self>, MvaError> {
+        private_dir(root)?;
+        let path = Self::path(root, key);
+        let mut opts = std::fs::OpenOptions::new();
+        opts.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let file = opts
+            .open(&path)
+            .map_err(io("cannot open lock file", &path))?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(Self { _file: file })),
+            Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+            Err(std::fs::TryLockError::Error(e)) => Err(MvaError::Io {
+                action: "cannot lock",
+                path,
+                source: e,
+            }),
+        }
+    }
+}
+
 /// A journal on disk.
 #[derive(Debug)]
 pub struct JournalFile {

@@ -33,6 +33,7 @@
 pub mod attachment;
 pub mod client;
 pub mod consistency;
+mod encoding;
 pub mod endpoints;
 pub mod envelope;
 pub mod error;

@@ -118,8 +118,10 @@ fn not_well_formed(bytes: &[u8], pos: usize, message: String) -> Finding {
     f
 }
 
-/// Scans `bytes`. Refuses a DOCTYPE and malformed or truncated XML with a finding.
+/// Scans `bytes`. Refuses any encoding but UTF-8 (so libxml2 later reads the same characters), a DOCTYPE, and
+/// malformed or truncated XML with a finding.
 pub(crate) fn scan(bytes: &[u8]) -> Result<Scanned, Finding> {
+    crate::encoding::require_utf8(bytes)?;
     let mut reader = NsReader::from_reader(bytes);
     reader.config_mut().check_end_names = true;
     let mut buf = Vec::new();
@@ -167,6 +169,15 @@ pub(crate) fn scan(bytes: &[u8]) -> Result<Scanned, Finding> {
             _ => String::new(),
         };
         match event {
+            Event::Decl(ref d) => {
+                if let Some(Ok(declared)) = d.encoding() {
+                    if !crate::encoding::is_utf8_name(&declared) {
+                        let mut f = crate::encoding::declared_encoding_refused(&declared);
+                        f.line = Some(line_of(bytes, start));
+                        return Err(f);
+                    }
+                }
+            }
             Event::DocType(_) => {
                 let mut f = not_well_formed(
                     bytes,

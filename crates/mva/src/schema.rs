@@ -5,6 +5,10 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::os::raw::c_char;
+use std::sync::Once;
+
+use libxml::bindings;
 
 use libxml::parser::{Parser, ParserOptions, XmlParseFailure};
 use libxml::schemas::{SchemaParserContext, SchemaValidationContext};
@@ -92,14 +96,42 @@ fn raw(e: &libxml::error::StructuredError) -> RawError {
     }
 }
 
-/// Parses `bytes` with libxml2 (no network, no DTD loading, no entity substitution, no recovery) and validates it
-/// against `kind`. `Err` holds the parse errors (not well-formed), `Ok` the schema errors (empty when valid).
+/// Makes libxml2 refuse every external entity, DTD and schema document it would load, for the whole process (the
+/// loader is global in libxml2). Neither the embedded schemas nor a VAT document ever needs one; the parser
+/// options below already ask for none, and this is the second lock on the same door.
+fn refuse_external_entities() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: installs a plain function with the signature libxml2 expects; it touches none of its arguments.
+        unsafe { bindings::xmlSetExternalEntityLoader(Some(refuse_every_entity)) }
+    });
+}
+
+/// An external entity loader that loads nothing: libxml2 sees a resource that cannot be opened.
+unsafe extern "C" fn refuse_every_entity(
+    _url: *const c_char,
+    _id: *const c_char,
+    _context: bindings::xmlParserCtxtPtr,
+) -> bindings::xmlParserInputPtr {
+    std::ptr::null_mut()
+}
+
+/// Parses `bytes` with libxml2 and validates it against `kind`. `Err` holds the parse errors (not well-formed), `Ok`
+/// the schema errors (empty when valid).
+///
+/// The caller has scanned the same bytes ([`crate::scan::scan`]): they are UTF-8 with no DOCTYPE. libxml2 is told
+/// so (encoding UTF-8, the document's own declaration ignored), loads no DTD (no `XML_PARSE_DTDLOAD`, which the
+/// `no_def_dtd` option of the `libxml` crate sets for XML), substitutes no entities, uses no network, does not
+/// recover, and its external entity loader refuses everything.
 pub(crate) fn validate(kind: SchemaKind, bytes: &[u8]) -> Result<Vec<RawError>, Vec<RawError>> {
+    refuse_external_entities();
     let options = ParserOptions {
         recover: false,
         no_net: true,
-        no_def_dtd: true,
+        no_def_dtd: false,
         huge: false,
+        ignore_enc: true,
+        encoding: Some("UTF-8"),
         ..ParserOptions::default()
     };
     let doc = match Parser::default().parse_string_with_diagnostics(bytes, options) {
@@ -136,5 +168,50 @@ pub fn schema_errors(kind: SchemaKind, bytes: &[u8]) -> Vec<String> {
     }
     match validate(kind, bytes) {
         Ok(v) | Err(v) => v.into_iter().map(|e| e.message).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_external_entity_loader_refuses_an_existing_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.dtd");
+        std::fs::write(&path, "<!ELEMENT r EMPTY>").unwrap();
+        let url = std::ffi::CString::new(path.display().to_string()).unwrap();
+        refuse_external_entities();
+        // SAFETY: a NUL-terminated URL, no ID, no context (allowed by libxml2).
+        let input = unsafe {
+            bindings::xmlLoadExternalEntity(url.as_ptr(), std::ptr::null(), std::ptr::null_mut())
+        };
+        assert!(input.is_null(), "libxml2 opened {}", path.display());
+    }
+
+    /// Without the scan in front (which refuses DOCTYPEs), libxml2 itself still opens no external subset: a FIFO
+    /// named there would block the open for ever.
+    #[cfg(unix)]
+    #[test]
+    fn libxml2_alone_does_not_open_an_external_subset() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        assert!(std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success());
+        let doc = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-7\"?><!DOCTYPE mvaMeldingDto SYSTEM \"{}\"><mvaMeldingDto xmlns=\"{RETURN_NS}\"/>",
+            fifo.display()
+        );
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(validate(SchemaKind::Return, doc.as_bytes()).is_ok());
+        });
+        let parsed = rx
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("libxml2 opened the FIFO named in the DOCTYPE");
+        assert!(parsed);
     }
 }

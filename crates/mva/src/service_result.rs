@@ -276,7 +276,9 @@ fn kind_code(k: FindingKind) -> &'static str {
         | FindingKind::NotWellFormed
         | FindingKind::UnknownDocument
         | FindingKind::DoctypeForbidden => "MvaMeldingsinnhold_Xml_SkjemaValideringsfeil",
-        FindingKind::TooLarge | FindingKind::Binary | FindingKind::Io => "MvaMelding_Uleselig",
+        FindingKind::TooLarge | FindingKind::Binary | FindingKind::Encoding | FindingKind::Io => {
+            "MvaMelding_Uleselig"
+        }
         FindingKind::Consistency => "MvaMeldingsinnhold_Konsistens",
         FindingKind::Service => "MvaMelding_Tjeneste",
     }

@@ -124,6 +124,9 @@ impl SubmitOptions {
 /// Progress of a submission, for the caller to show.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Progress {
+    /// Another submission of the same content (another process, or another task) is running; this one waits for it
+    /// to finish and then reports its filing (or resumes it, if it was interrupted).
+    WaitingForOtherSubmission,
     /// A journal for this exact submission exists; continuing it.
     Resuming {
         /// The instance, if one was created.

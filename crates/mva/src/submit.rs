@@ -8,7 +8,7 @@ use std::time::Duration;
 use crate::client::MvaClient;
 use crate::error::MvaError;
 use crate::instance::{Stage, ENVELOPE_DATA_TYPE};
-use crate::journal::{Journal, JournalFile};
+use crate::journal::{EntryLock, Journal, JournalFile};
 use crate::steps::protocol;
 use crate::InstanceId;
 
@@ -32,6 +32,30 @@ fn pause_point(name: &str) {
     }
 }
 
+/// How often a waiting submission tries the entry's lock again.
+const LOCK_RETRY: Duration = Duration::from_millis(100);
+
+/// Takes the journal entry's lock, waiting (and saying so once) while another submission of the same content
+/// holds it. When that one is done, this one finds its journal: a finished filing is reported, not repeated; an
+/// interrupted one is resumed.
+async fn lock_entry(
+    journal_dir: &Path,
+    key: &str,
+    progress: &mut (dyn FnMut(Progress) + Send),
+) -> Result<EntryLock, MvaError> {
+    let mut said = false;
+    loop {
+        if let Some(lock) = EntryLock::try_acquire(journal_dir, key)? {
+            return Ok(lock);
+        }
+        if !said {
+            progress(Progress::WaitingForOtherSubmission);
+            said = true;
+        }
+        tokio::time::sleep(LOCK_RETRY).await;
+    }
+}
+
 impl MvaClient {
     /// Files `submission` (or resumes it), waits for feedback and saves it. See the module documentation.
     pub async fn submit(
@@ -41,6 +65,8 @@ impl MvaClient {
         progress: &mut (dyn FnMut(Progress) + Send),
     ) -> Result<SubmitOutcome, MvaError> {
         let key = submission.key();
+        // Held to the end of this function: one submission of this entry at a time, across processes.
+        let _lock = lock_entry(&options.journal_dir, key, progress).await?;
         if options.force_new {
             JournalFile::supersede(&options.journal_dir, key)?;
         }

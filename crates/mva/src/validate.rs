@@ -60,13 +60,6 @@ pub fn check(bytes: &[u8], expected: Option<DocumentKind>) -> Checked {
             "the file is empty",
         ));
     }
-    if bytes.contains(&0) {
-        return fail(Finding::new(
-            Severity::Error,
-            FindingKind::Binary,
-            "the file is binary (it contains NUL bytes), not an XML document",
-        ));
-    }
     let scanned = match scan(bytes) {
         Ok(s) => s,
         Err(f) => return fail(f),

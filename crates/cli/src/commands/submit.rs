@@ -70,6 +70,10 @@ pub async fn submit_with_progress(
     let mut on_progress = |p: mva::Progress| {
         use mva::Progress as P;
         match p {
+            P::WaitingForOtherSubmission => output::say(
+                &bar,
+                "Another `mva submit` of this return is running; waiting for it to finish (it will not be filed twice)",
+            ),
             P::Resuming { instance } => output::say(
                 &bar,
                 match instance {

@@ -2,6 +2,7 @@
 //! oidc-provider (a Node child process), with scripted browsers (curl for the simulator's headless switch,
 //! headless Chromium for real login forms). One test binary for all, as in rustup's test suite.
 
+mod concurrent_submit;
 mod guide_example;
 mod harness;
 mod integration_check;

@@ -1,6 +1,7 @@
 //! All integration tests of the `mva` crate, in one test binary.
 mod common;
 mod crash;
+mod encodings;
 mod errors;
 mod local_validation;
 mod submission;

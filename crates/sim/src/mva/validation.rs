@@ -34,7 +34,21 @@ pub(crate) async fn validate(
         }
         None => s.config.validation_format,
     };
-    let checked = mva::check(&body, Some(mva::DocumentKind::Return));
+    // libxml2 and the scan are blocking, CPU-bound work (up to 25 MB): off the async runtime, so other requests go on.
+    let checked = match tokio::task::spawn_blocking(move || {
+        mva::check(&body, Some(mva::DocumentKind::Return))
+    })
+    .await
+    {
+        Ok(c) => c,
+        Err(e) => {
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("the validation failed: {e}"),
+            )
+                .into_response()
+        }
+    };
     let xml = match format {
         ValidationFormat::V1 => mva::service_result::write_v1(&checked.report.findings),
         ValidationFormat::Legacy => mva::service_result::write_legacy(&checked.report.findings),
