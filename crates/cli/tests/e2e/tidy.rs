@@ -52,7 +52,11 @@ fn a_submit_without_out_saves_its_receipt_in_the_working_directory_not_the_sourc
     .expect(0);
 
     let saved = entries_starting_with(home.work.path(), &format!("{ORG}-"));
-    assert_eq!(saved.len(), 1, "one receipt folder in the working directory: {saved:?}");
+    assert_eq!(
+        saved.len(),
+        1,
+        "one receipt folder in the working directory: {saved:?}"
+    );
     assert!(home
         .work
         .path()
