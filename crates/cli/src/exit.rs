@@ -60,11 +60,14 @@ fn idporten_code(e: &idporten::Error) -> u8 {
         | E::CallbackIssuerMissing { .. }
         | E::CallbackMissingCode
         | E::CallbackMalformed { .. }
+        | E::CallbackForeignState
+        | E::ScopeNotGranted { .. }
         | E::BrowserCommandFailed { .. }
         | E::BrowserNotOpened { .. } => LOGIN_FAILED,
-        E::ProviderUnreachable { .. } | E::ProviderStatus { .. } | E::ProviderResponse { .. } => {
-            UNAVAILABLE
-        }
+        E::ProviderUnreachable { .. }
+        | E::ProviderStatus { .. }
+        | E::ProviderResponse { .. }
+        | E::ResponseTooLarge { .. } => UNAVAILABLE,
         _ => FAILURE,
     }
 }

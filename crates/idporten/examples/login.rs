@@ -10,8 +10,8 @@
 //! It prints who logged in and when the session ends; never a token.
 
 use idporten::{
-    login, save_tokens, Client, ClientConfig, ClientId, Environment, Issuer, ListenerOptions,
-    LoginEvent, OpenOrPrint, RedirectUri, Seams, StoreKey, SystemBrowser,
+    login, Client, ClientConfig, ClientId, Environment, Issuer, ListenerOptions, LoginEvent,
+    OpenOrPrint, RedirectUri, Seams, StoreKey, SystemBrowser,
 };
 
 #[tokio::main]
@@ -37,10 +37,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ..Seams::default()
     };
     let client = Client::discover(config.clone(), seams).await?;
+    let store = idporten::default_store()?;
     let tokens = login(
         &client,
         &OpenOrPrint(SystemBrowser),
         &ListenerOptions::default(),
+        store.as_ref(),
+        &StoreKey::new(config.issuer, config.client_id),
         |event| match event {
             LoginEvent::Listening { redirect_uri } => eprintln!("listening on {redirect_uri}"),
             LoginEvent::Waiting { time_left } => {
@@ -51,12 +54,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         },
     )
     .await?;
-    let store = idporten::default_store()?;
-    save_tokens(
-        store.as_ref(),
-        &StoreKey::new(config.issuer, config.client_id),
-        &tokens,
-    )?;
     println!(
         "logged in at level {}; the session ends at the latest at {} (Unix time); tokens kept in {}",
         tokens.acr,

@@ -219,6 +219,33 @@ fn remembered(
     }
 }
 
+/// The Tax Administration's scopes that a login must be granted when it asks for them: without them the VAT APIs
+/// answer 403 later, with no hint why.
+const REQUIRED_WHEN_ASKED: [&str; 2] = [
+    "skatteetaten:mvameldingvalidering",
+    "skatteetaten:mvameldinginnsending",
+];
+
+/// Checks the scope a provider granted (space separated; RFC 6749 5.1) against the scope asked for: each
+/// Tax Administration scope that was asked for must be granted, else [`Error::ScopeNotGranted`] says which ones
+/// and what to do in Samarbeidsportalen. Other scopes (e.g. `profile`) may be dropped by the provider.
+pub fn check_granted_scope(asked: &str, granted: &str) -> Result<(), Error> {
+    let granted_set: Vec<&str> = granted.split_ascii_whitespace().collect();
+    let missing: Vec<String> = asked
+        .split_ascii_whitespace()
+        .filter(|s| REQUIRED_WHEN_ASKED.contains(s) && !granted_set.contains(s))
+        .map(str::to_string)
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::ScopeNotGranted {
+            missing,
+            granted: granted.to_string(),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -300,5 +327,18 @@ mod tests {
             par.as_str(),
             "https://login.test.idporten.no/authorize?client_id=23cc2587-ea4e-4a5f-aa5c-dfce3d6c5f09&request_uri=urn%3Aidporten%3Aabc"
         );
+    }
+
+    #[test]
+    fn a_missing_vat_scope_that_was_asked_for_is_an_error() {
+        let asked = "openid skatteetaten:mvameldingvalidering skatteetaten:mvameldinginnsending";
+        assert!(check_granted_scope(asked, asked).is_ok());
+        assert!(check_granted_scope("openid profile", "openid").is_ok());
+        let e = check_granted_scope(asked, "openid skatteetaten:mvameldingvalidering").unwrap_err();
+        assert!(
+            matches!(&e, Error::ScopeNotGranted { missing, .. } if missing == &["skatteetaten:mvameldinginnsending"]),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("Samarbeidsportalen"), "{e}");
     }
 }

@@ -12,7 +12,7 @@
 //!
 //! ```no_run
 //! use idporten::{
-//!     current_tokens, default_store, login, save_tokens, Client, ClientConfig, ClientId, Environment,
+//!     current_tokens, default_store, login, Client, ClientConfig, ClientId, Environment,
 //!     ListenerOptions, OpenOrPrint, RedirectUri, Seams, StoreKey, SystemBrowser, SystemClock,
 //! };
 //!
@@ -27,11 +27,12 @@
 //! let store = default_store()?;
 //! let key = StoreKey::new(config.issuer.clone(), config.client_id.clone());
 //!
-//! // `mva login`: bind the listener, open the browser (or print the URL), wait, exchange, validate, store.
+//! // `mva login`: bind the listener, open the browser (or print the URL), wait, exchange, validate, store; the
+//! // browser's page says "logged in" only once the session is stored.
 //! let client = Client::discover(config.clone(), seams.clone()).await?;
 //! let browser = OpenOrPrint(SystemBrowser);
-//! let tokens = login(&client, &browser, &ListenerOptions::default(), |event| eprintln!("{event:?}")).await?;
-//! save_tokens(store.as_ref(), &key, &tokens)?;
+//! let options = ListenerOptions::default();
+//! let tokens = login(&client, &browser, &options, store.as_ref(), &key, |event| eprintln!("{event:?}")).await?;
 //!
 //! // `mva token`, in any later process: no network while the access token is fresh; else one refresh under the
 //! // store's lock, however many processes ask at once.
@@ -73,7 +74,7 @@ pub use flow::{
     current_tokens, current_tokens_with_margin, load_tokens, login, logout, save_tokens, Client,
     EndSessionOutcome, LoginEvent, LogoutOutcome, Seams,
 };
-pub use http::Http;
+pub use http::{Http, MAX_METADATA_BYTES, MAX_TOKEN_RESPONSE_BYTES};
 pub use id_token::IdTokenClaims;
 pub use token_set::{TokenSet, DEFAULT_ACCESS_LIFETIME_SECS, DEFAULT_REFRESH_MARGIN_SECS};
 
@@ -89,9 +90,10 @@ pub use browser::{
 };
 pub use listener::{Callback, ListenerOptions, LoopbackListener};
 #[cfg(feature = "keyring")]
-pub use store::KeyringTokenStore;
+pub use store::OsKeyring;
 pub use store::{
-    default_store, home_dir, FileTokenStore, StoreKey, StoreLock, StoredSecret, TokenStore,
+    default_store, home_dir, FileTokenStore, KeyringBackend, KeyringTokenStore, StoreKey,
+    StoreLock, StoredSecret, TokenStore,
 };
 
 // ---- end of helper B ----

@@ -8,5 +8,7 @@ mod browser;
 mod callback;
 #[path = "listener/common.rs"]
 mod common;
+#[path = "listener/held.rs"]
+mod held;
 #[path = "listener/logout.rs"]
 mod logout;

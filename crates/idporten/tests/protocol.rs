@@ -14,5 +14,13 @@ mod discovery;
 mod flows;
 #[path = "protocol/id_tokens.rs"]
 mod id_tokens;
+#[path = "protocol/key_rotation.rs"]
+mod key_rotation;
 #[path = "protocol/refresh.rs"]
 mod refresh;
+#[path = "protocol/response_limits.rs"]
+mod response_limits;
+#[path = "protocol/session_safety.rs"]
+mod session_safety;
+#[path = "protocol/sim_session.rs"]
+mod sim_session;

@@ -11,6 +11,7 @@ use tokio::sync::Mutex;
 
 use crate::endpoints::Endpoints;
 use crate::error::MvaError;
+use crate::response::{read_capped, MAX_DOCUMENT_RESPONSE_BYTES, MAX_JSON_BYTES};
 use crate::service_result::{parse_service_result, ServiceResult};
 use crate::token::{AccessToken, TokenSource};
 
@@ -182,9 +183,10 @@ impl MvaClient {
                 token = self.id_token(true).await?;
                 continue;
             }
-            let text = resp.text().await.unwrap_or_default();
+            let bytes = read_capped(STEP, &url, resp, MAX_DOCUMENT_RESPONSE_BYTES).await?;
+            let text = String::from_utf8_lossy(&bytes);
             return match status {
-                s if s.is_success() => parse_service_result(text.as_bytes()),
+                s if s.is_success() => parse_service_result(&bytes),
                 StatusCode::UNAUTHORIZED => Err(MvaError::Unauthorized { step: STEP }),
                 StatusCode::FORBIDDEN => Err(MvaError::Forbidden {
                     step: STEP,
@@ -217,7 +219,8 @@ impl MvaClient {
                 id = self.id_token(true).await?;
                 continue;
             }
-            let text = resp.text().await.unwrap_or_default();
+            let bytes = read_capped(STEP, &url, resp, MAX_JSON_BYTES).await?;
+            let text = String::from_utf8_lossy(&bytes);
             return match status {
                 s if s.is_success() => {
                     let t = text.trim().trim_matches('"');
@@ -253,7 +256,9 @@ impl MvaClient {
     }
 
     /// Calls the submission app with the Altinn token; on 401 gets a fresh ID-porten token, exchanges it again and
-    /// retries once. Maps 403, 404, 409 to errors that name the cause. Returns status and body of a success.
+    /// retries once. Maps 403, 404, 409 to errors that name the cause. Returns status and body of a success, which
+    /// (like an error's body) may hold at most `limit` bytes.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn app_call(
         &self,
         step: &'static str,
@@ -262,6 +267,7 @@ impl MvaClient {
         url: &str,
         body: Option<&Body>,
         accept: &str,
+        limit: usize,
     ) -> Result<(StatusCode, Vec<u8>), MvaError> {
         self.check_same_origin(step, url)?;
         let mut token = self.altinn_token(false).await?;
@@ -274,14 +280,10 @@ impl MvaClient {
                 token = self.altinn_token(true).await?;
                 continue;
             }
-            let bytes = resp.bytes().await.map_err(|e| MvaError::Network {
-                step,
-                url: url.to_string(),
-                detail: e.without_url().to_string(),
-            })?;
+            let bytes = read_capped(step, url, resp, limit).await?;
             let text = String::from_utf8_lossy(&bytes).to_string();
             return match status {
-                s if s.is_success() => Ok((s, bytes.to_vec())),
+                s if s.is_success() => Ok((s, bytes)),
                 StatusCode::UNAUTHORIZED => Err(MvaError::Unauthorized { step }),
                 StatusCode::FORBIDDEN => Err(MvaError::Forbidden {
                     step,

@@ -12,7 +12,7 @@ use crate::error::MvaError;
 use crate::instance::{Instance, Stage};
 use crate::payment::{parse_payment, PaymentInfo};
 use crate::service_result::{parse_service_result, ServiceResult};
-use crate::InstanceId;
+use crate::{InstanceId, OrganisationNumber};
 
 /// What the Tax Administration answered to a submission.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -64,6 +64,7 @@ impl MvaClient {
                 &url,
                 None,
                 "application/json",
+                crate::response::MAX_JSON_BYTES,
             )
             .await?;
         serde_json::from_slice(&body).map_err(|e| MvaError::Protocol {
@@ -83,6 +84,7 @@ impl MvaClient {
                 &url,
                 None,
                 "application/json",
+                crate::response::MAX_JSON_BYTES,
             )
             .await?;
         let s: FeedbackStatus = serde_json::from_slice(&body).map_err(|e| MvaError::Protocol {
@@ -165,7 +167,15 @@ impl MvaClient {
                 None => format!("{}/data/{}", self.endpoints().instance_url(id), el.id),
             };
             let (_, bytes) = self
-                .app_call(STEP_FEEDBACK, org, Method::GET, &url, None, accept)
+                .app_call(
+                    STEP_FEEDBACK,
+                    org,
+                    Method::GET,
+                    &url,
+                    None,
+                    accept,
+                    crate::response::MAX_DOCUMENT_RESPONSE_BYTES,
+                )
                 .await?;
             let path = output_dir.join(name);
             crate::journal::write_atomic(&path, &bytes)?;
@@ -188,15 +198,25 @@ impl MvaClient {
     ) -> Result<InstanceState, MvaError> {
         let inst = self.instance("-", id).await?;
         let stage = inst.stage();
-        let org = inst
+        // The owner's number names a folder: it comes from the server, so it is parsed first (9 digits with a valid
+        // check digit), never used as it came (`../` would leave `output_dir`).
+        let owner = inst
             .instance_owner
             .as_ref()
-            .and_then(|o| o.organisation_number.clone())
-            .unwrap_or_else(|| "-".into());
+            .and_then(|o| o.organisation_number.as_deref())
+            .unwrap_or_default();
+        let org: OrganisationNumber = owner.parse().map_err(|_| MvaError::Protocol {
+            step: "read instance",
+            detail: format!(
+                "the instance's owner organisation number {owner:?} is not a valid organisation number; refused \
+                 (it would name the folder the feedback is saved in)"
+            ),
+        })?;
+        let org = org.as_str();
         let dir = output_dir.join(format!("{org}-{}", id.guid()));
         let feedback = match stage {
-            Stage::Done | Stage::AwaitingFeedback if self.feedback_ready(&org, id).await? => {
-                Some(self.fetch_feedback(&org, id, &dir).await?)
+            Stage::Done | Stage::AwaitingFeedback if self.feedback_ready(org, id).await? => {
+                Some(self.fetch_feedback(org, id, &dir).await?)
             }
             _ => None,
         };

@@ -105,29 +105,27 @@ pub(crate) fn private_dir(path: &Path) -> Result<(), MvaError> {
     Ok(())
 }
 
-/// Writes `bytes` to `path` atomically with mode 0600.
+/// Writes `bytes` to `path` atomically with mode 0600: a new temporary file with a random name in the same folder
+/// (created exclusively, never opening an existing file or a planted link), written, flushed to disk, then renamed
+/// over `path`.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), MvaError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}",
-        path.file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        std::process::id()
-    ));
-    {
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
-        }
-        let mut f = opts.open(&tmp).map_err(io("cannot write", &tmp))?;
-        f.write_all(bytes).map_err(io("cannot write", &tmp))?;
-        f.sync_all().map_err(io("cannot write", &tmp))?;
-    }
-    std::fs::rename(&tmp, path).map_err(io("cannot write", path))?;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    // tempfile creates the file with O_CREAT|O_EXCL and mode 0600 under a random name.
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".mva-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(io("cannot create a temporary file in", dir))?;
+    tmp.write_all(bytes)
+        .map_err(io("cannot write", tmp.path()))?;
+    tmp.as_file()
+        .sync_all()
+        .map_err(io("cannot write", tmp.path()))?;
+    tmp.persist(path)
+        .map_err(|e| io("cannot write", path)(e.error))?;
     if let Ok(d) = std::fs::File::open(dir) {
         let _ = d.sync_all();
     }
@@ -270,6 +268,29 @@ impl JournalFile {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The temporary file has a random name and is created exclusively: a link planted where an older version put
+    /// its predictable temporary file (`.NAME.tmp-PID`) is neither followed nor truncated.
+    #[cfg(unix)]
+    #[test]
+    fn write_atomic_does_not_follow_a_planted_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "precious").unwrap();
+        let target = dir.path().join("journal.json");
+        let planted = dir
+            .path()
+            .join(format!(".journal.json.tmp-{}", std::process::id()));
+        std::os::unix::fs::symlink(&victim, &planted).unwrap();
+        write_atomic(&target, b"{}").unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+        assert_eq!(std::fs::read(&target).unwrap(), b"{}");
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&target).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        // nothing but the planted link, the victim and the file itself is left
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 3);
+    }
 
     #[test]
     fn key_ignores_envelope_timestamps_only() {

@@ -81,6 +81,7 @@ impl MvaClient {
                 &url,
                 Some(&body),
                 "application/json",
+                crate::response::MAX_JSON_BYTES,
             )
             .await?;
         serde_json::from_slice(&resp).map_err(|e| protocol(STEP_CREATE, e))
@@ -141,9 +142,17 @@ impl MvaClient {
         url: &str,
         body: Body,
     ) -> Result<(), MvaError> {
-        self.app_call(step, org, method, url, Some(&body), "application/json")
-            .await
-            .map(|_| ())
+        self.app_call(
+            step,
+            org,
+            method,
+            url,
+            Some(&body),
+            "application/json",
+            crate::response::MAX_JSON_BYTES,
+        )
+        .await
+        .map(|_| ())
     }
 
     /// Steps 7 and 8: `PUT {INST}/process/next`; `step` is [`STEP_FILL_IN`] or [`STEP_SUBMIT`] (it decides which
@@ -167,6 +176,7 @@ impl MvaClient {
             &url,
             Some(&body),
             "application/json",
+            crate::response::MAX_JSON_BYTES,
         )
         .await
         .map(|_| ())

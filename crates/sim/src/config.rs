@@ -93,7 +93,7 @@ impl SimConfig {
     /// ```
     /// let config = sim::SimConfig::parse("[sim]\nheadless_login = true\n").unwrap();
     /// assert!(config.sim.headless_login);
-    /// assert_eq!(config.integrations.len(), 3); // the built-ins
+    /// assert_eq!(config.integrations.len(), 4); // the built-ins
     /// assert!(sim::SimConfig::parse("[sim]\nheadless = true\n").unwrap_err().to_string().contains("headless"));
     /// ```
     pub fn parse(text: &str) -> Result<Self, Error> {

@@ -19,7 +19,7 @@ use crate::keys::SigningKey;
 use crate::mva::MvaServices;
 use crate::observe::{observe, RequestRecord, StatsSnapshot};
 use crate::verifier::SimVerifier;
-use crate::{admin, Error, SimConfig, SimState};
+use crate::{admin, guard, Error, SimConfig, SimState};
 
 /// The simulator's whole app: ID-porten, the admin API and the VAT services, behind the middleware that applies
 /// faults and logs requests. Usable without a socket (`tower::ServiceExt::oneshot`), though the "drop the
@@ -60,7 +60,8 @@ fn app_and_services(state: SimState) -> (Router, Arc<MvaServices>) {
         .nest("/sim/admin", admin::router())
         .with_state(state.clone())
         .merge(mva.clone().router())
-        .layer(middleware::from_fn_with_state(state, observe));
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .layer(middleware::from_fn_with_state(state, guard::guard));
     (router, mva)
 }
 
@@ -103,7 +104,7 @@ pub async fn start(config: SimConfig, addr: SocketAddr) -> Result<SimHandle, Err
         None if local.ip().is_unspecified() => format!("http://127.0.0.1:{}", local.port()),
         None => format!("http://{local}"),
     };
-    let state = SimState::new(&config, issuer, key)?;
+    let state = SimState::listening(&config, issuer, key, Some(local.port()))?;
     let (router, mva) = app_and_services(state.clone());
     let (stop, stopped) = oneshot::channel::<()>();
     let service = router.into_make_service_with_connect_info::<ConnControl>();

@@ -32,32 +32,39 @@ pub async fn run(ctx: &ProfileSettings, args: LoginArgs) -> Result<u8> {
     let opener = session::opener(ctx, &args.browser);
     let spinner = output::hidden_spinner();
     let env_name = provider.environment.clone();
-    let tokens = idporten::login(&client, opener.as_ref(), &options, |event| match event {
-        LoginEvent::Listening { redirect_uri } => output::say(
-            &spinner,
-            format!("Listening on {redirect_uri} for ID-porten's answer"),
-        ),
-        LoginEvent::Pushed => output::say(&spinner, "Authorization request pushed (PAR)"),
-        LoginEvent::BrowserOpened { .. } => output::say(
-            &spinner,
-            format!("Opened the browser at ID-porten ({env_name})"),
-        ),
-        LoginEvent::UrlPrinted { .. } => {}
-        LoginEvent::Waiting { time_left } => {
-            spinner.set_message(format!(
-                "Waiting for the login in the browser; {} left (Ctrl-C to stop)",
-                output::duration(time_left.as_secs())
-            ));
-            output::show(&spinner);
-        }
-        LoginEvent::ExchangingCode => {
-            spinner.set_message("Logged in at ID-porten; fetching the tokens")
-        }
-    })
+    let key = provider.store_key();
+    let tokens = idporten::login(
+        &client,
+        opener.as_ref(),
+        &options,
+        store.as_ref(),
+        &key,
+        |event| match event {
+            LoginEvent::Listening { redirect_uri } => output::say(
+                &spinner,
+                format!("Listening on {redirect_uri} for ID-porten's answer"),
+            ),
+            LoginEvent::Pushed => output::say(&spinner, "Authorization request pushed (PAR)"),
+            LoginEvent::BrowserOpened { .. } => output::say(
+                &spinner,
+                format!("Opened the browser at ID-porten ({env_name})"),
+            ),
+            LoginEvent::UrlPrinted { .. } => {}
+            LoginEvent::Waiting { time_left } => {
+                spinner.set_message(format!(
+                    "Waiting for the login in the browser; {} left (Ctrl-C to stop)",
+                    output::duration(time_left.as_secs())
+                ));
+                output::show(&spinner);
+            }
+            LoginEvent::ExchangingCode => {
+                spinner.set_message("Logged in at ID-porten; fetching the tokens")
+            }
+        },
+    )
     .await;
     spinner.finish_and_clear();
     let tokens = tokens?;
-    idporten::save_tokens(store.as_ref(), &provider.store_key(), &tokens)?;
     crate::last_login::remember(
         &ctx.home,
         &provider.profile,
@@ -112,5 +119,6 @@ fn listener_options(config: &idporten::ClientConfig, timeout: u64) -> ListenerOp
         cancel_path,
         logout_path,
         timeout: Duration::from_secs(timeout),
+        ..ListenerOptions::default()
     }
 }

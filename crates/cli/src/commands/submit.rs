@@ -21,13 +21,35 @@ pub async fn run(ctx: &ProfileSettings, args: SubmitArgs) -> Result<u8> {
         .iter()
         .map(|p| mva::Attachment::from_path(p))
         .collect::<Result<Vec<_>, _>>()?;
-    let submission = match &args.envelope {
+    let built = match &args.envelope {
         Some(path) => {
             let envelope =
                 std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-            mva::Submission::with_envelope(return_xml, envelope, attachments)?
+            mva::Submission::with_envelope(return_xml, envelope, attachments)
         }
-        None => mva::Submission::build(return_xml, attachments, &envelope_options())?,
+        None => mva::Submission::build(return_xml, attachments, &envelope_options()),
+    };
+    let submission = match built {
+        Ok(s) => s,
+        Err(mva::MvaError::InvalidDocument { what, findings }) => {
+            // The same lines as `mva validate` prints (an envelope built here has no file to name).
+            let file = match what {
+                "return" => Some(args.file.as_path()),
+                _ => args.envelope.as_deref(),
+            };
+            for f in &findings {
+                match file {
+                    Some(path) => eprintln!("{}", f.in_file(path)),
+                    None => eprintln!("{f}"),
+                }
+            }
+            eprintln!(
+                "mva: the {what} is not valid ({} finding(s) above); nothing was sent",
+                findings.len()
+            );
+            return Ok(exit::FINDINGS);
+        }
+        Err(e) => return Err(e.into()),
     };
     if submission.organisation() != &org {
         bail!(

@@ -26,6 +26,8 @@ pub struct Home {
     /// The working directory of every `mva` run, so that what a command writes to `.` (receipts without `--out`,
     /// `./mva-demo`) lands here and never in the source tree (cargo runs tests in the crate's directory).
     pub work: tempfile::TempDir,
+    /// Extra environment of every `mva` run.
+    env: Vec<(&'static str, &'static str)>,
 }
 
 impl Home {
@@ -33,6 +35,19 @@ impl Home {
         Self {
             dir: tempfile::tempdir().unwrap(),
             work: tempfile::tempdir().unwrap(),
+            env: vec![],
+        }
+    }
+
+    /// A home whose every `mva` run authenticates as the simulator's web client with refresh tokens
+    /// (`sim::REFRESH_TEST_CLIENT_ID`; ID-porten gives refresh tokens only to web clients that authenticate).
+    pub fn web_client() -> Self {
+        Self {
+            env: vec![
+                ("MVA_CLIENT_AUTH", "client_secret_basic"),
+                ("MVA_CLIENT_SECRET", sim::REFRESH_TEST_CLIENT_SECRET),
+            ],
+            ..Self::new()
         }
     }
 
@@ -47,6 +62,7 @@ impl Home {
         cmd.current_dir(self.work.path())
             .env("MVA_HOME", self.dir.path())
             .env("NO_COLOR", "1")
+            .envs(self.env.iter().copied())
             .args(args);
         cmd.stdin(Stdio::null());
         cmd

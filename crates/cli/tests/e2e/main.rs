@@ -7,6 +7,7 @@ mod guide_example;
 mod harness;
 mod integration_check;
 mod login_oidc_provider;
+mod login_pages;
 mod login_sim;
 mod tidy;
 mod vat;

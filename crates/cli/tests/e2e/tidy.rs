@@ -19,7 +19,7 @@ fn entries_starting_with(dir: &Path, prefix: &str) -> Vec<String> {
 #[test]
 fn a_submit_without_out_saves_its_receipt_in_the_working_directory_not_the_source_tree() {
     let sim = Sim::start();
-    let home = Home::new();
+    let home = Home::web_client();
     home.run(&[
         "login",
         "--issuer",

@@ -3,9 +3,12 @@
 use std::time::Duration;
 use url::Url;
 
+use crate::authorization::check_granted_scope;
+use crate::flow::persist::save_tokens;
 use crate::flow::Client;
 use crate::{
-    BrowserLaunch, BrowserOpener, Error, ListenerOptions, LoopbackListener, RedirectUri, TokenSet,
+    BrowserLaunch, BrowserOpener, Error, ListenerOptions, LoopbackListener, RedirectUri, StoreKey,
+    TokenSet, TokenStore,
 };
 
 /// What happens during [`login`], for a terminal to show.
@@ -37,21 +40,38 @@ pub enum LoginEvent {
     ExchangingCode,
 }
 
-/// Logs in through the browser and returns the validated session (not yet stored: see
-/// [`crate::save_tokens`]).
+/// Logs in through the browser, stores the validated session in `store` under `key`, and returns it.
 ///
 /// The listener is bound FIRST (a taken port fails before the browser opens), then the request is built (pushed
 /// when configured), then `opener` brings the URL to the user; the callback must carry the request's `state` and
 /// the issuer's `iss` (RFC 9207; required when the provider promises it); then the code is exchanged with the PKCE
-/// verifier and the ID token validated (signature, issuer, audience, expiry, nonce, acr).
+/// verifier, the ID token validated (signature, issuer, audience, expiry, nonce, acr) and the session saved. The
+/// browser's page is held open until then: it says "logged in" only when the session is stored, and otherwise
+/// which step failed.
 pub async fn login(
     client: &Client,
     opener: &dyn BrowserOpener,
     options: &ListenerOptions,
+    store: &dyn TokenStore,
+    key: &StoreKey,
     mut on_event: impl FnMut(LoginEvent) + Send,
 ) -> Result<TokenSet, Error> {
     let mut listener =
         LoopbackListener::bind(&client.config().redirect_uri, options.clone()).await?;
+    let result = through(client, opener, &mut listener, &mut on_event).await;
+    let result = result.and_then(|tokens| save_tokens(store, key, &tokens).map(|()| tokens));
+    listener.finish_login(result.as_ref().map(|_| ()));
+    listener.shutdown().await;
+    result
+}
+
+/// The login on a bound listener, up to the validated session.
+async fn through(
+    client: &Client,
+    opener: &dyn BrowserOpener,
+    listener: &mut LoopbackListener,
+    on_event: &mut (impl FnMut(LoginEvent) + Send),
+) -> Result<TokenSet, Error> {
     let redirect_uri = listener.redirect_uri().clone();
     on_event(LoginEvent::Listening {
         redirect_uri: redirect_uri.clone(),
@@ -71,9 +91,7 @@ pub async fn login(
         listener
             .wait_for_callback(&request.state, &issuer, &mut tick)
             .await
-    };
-    listener.shutdown().await;
-    let callback = callback?;
+    }?;
     if callback.iss.is_none()
         && client
             .metadata()
@@ -84,5 +102,7 @@ pub async fn login(
         });
     }
     on_event(LoginEvent::ExchangingCode);
-    client.exchange_code(&callback.code, &request).await
+    let tokens = client.exchange_code(&callback.code, &request).await?;
+    check_granted_scope(&client.config().scope(), &tokens.scope)?;
+    Ok(tokens)
 }

@@ -18,10 +18,10 @@ pub struct Callback {
 /// What the listener does with one callback request.
 #[derive(Debug)]
 pub(crate) enum Verdict {
-    /// Not an answer to this login (wrong or missing state): show the page and keep waiting.
-    Ignore(Page),
-    /// The login is over, one way or the other.
-    Done(Result<Callback, Error>, Page),
+    /// A code for this login: the browser's page waits until the flow has exchanged it and stored the session.
+    Code(Callback),
+    /// The login is over without a code; the browser gets this page now.
+    Failed(Error, Page),
 }
 
 /// The single value of a parameter; `Err` when it is given more than once (RFC 6749 3.1: no repeats).
@@ -46,8 +46,10 @@ fn same_secret(a: &str, b: &str) -> bool {
             == 0
 }
 
-/// Judges a callback. Order matters: `state` first, so that a forged or stale answer (even one carrying an error)
-/// never ends the login; then `iss` (RFC 9207 2.4, also for error answers); then `error`; then `code`.
+/// Judges a callback (a top-level navigation: the listener drops subresource requests before). Order matters:
+/// `state` first, so that a forged or stale answer never passes for this login's (even one carrying an error: it
+/// ends the login as foreign, not as cancelled); then `iss` (RFC 9207 2.4, also for error answers); then `error`;
+/// then `code`.
 pub(crate) fn judge(
     params: &[(String, String)],
     expected_state: &State,
@@ -55,11 +57,11 @@ pub(crate) fn judge(
 ) -> Verdict {
     match single(params, "state") {
         Ok(Some(s)) if same_secret(s, expected_state.as_str()) => {}
-        _ => return Verdict::Ignore(pages::not_this_login()),
+        _ => return Verdict::Failed(Error::CallbackForeignState, pages::not_this_login()),
     }
     let done_err = |e: Error| {
-        let page = pages::failed(&e.to_string());
-        Verdict::Done(Err(e), page)
+        let page = pages::failed(&e);
+        Verdict::Failed(e, page)
     };
     let get = |name: &str| single(params, name);
     let (iss, error, description, code) = match (
@@ -83,7 +85,7 @@ pub(crate) fn judge(
     }
     if let Some(error) = error {
         if error == "access_denied" {
-            return Verdict::Done(Err(Error::LoginCancelled), pages::cancelled());
+            return Verdict::Failed(Error::LoginCancelled, pages::cancelled());
         }
         return done_err(Error::AuthorizationError {
             error: error.to_string(),
@@ -91,14 +93,11 @@ pub(crate) fn judge(
         });
     }
     match code {
-        Some(code) if !code.is_empty() => Verdict::Done(
-            Ok(Callback {
-                code: AuthorizationCode::new(code),
-                state: expected_state.clone(),
-                iss: iss.map(str::to_string),
-            }),
-            pages::logged_in(),
-        ),
+        Some(code) if !code.is_empty() => Verdict::Code(Callback {
+            code: AuthorizationCode::new(code),
+            state: expected_state.clone(),
+            iss: iss.map(str::to_string),
+        }),
         _ => done_err(Error::CallbackMissingCode),
     }
 }
@@ -129,28 +128,33 @@ mod tests {
             &State::new("s1"),
             &issuer(),
         );
-        let Verdict::Done(Ok(cb), page) = v else {
+        let Verdict::Code(cb) = v else {
             panic!("{v:?}")
         };
         assert_eq!(cb.code.secret(), "c1");
         assert_eq!(cb.iss.as_deref(), Some("https://test.idporten.no"));
-        assert!(!page.html.contains("c1"));
     }
 
     #[test]
-    fn a_forged_error_with_a_wrong_state_is_ignored() {
+    fn a_forged_error_with_a_wrong_state_is_foreign_not_cancelled() {
         let v = judge(
             &p(&[("error", "access_denied"), ("state", "other")]),
             &State::new("s1"),
             &issuer(),
         );
-        assert!(matches!(v, Verdict::Ignore(_)), "{v:?}");
+        assert!(
+            matches!(v, Verdict::Failed(Error::CallbackForeignState, _)),
+            "{v:?}"
+        );
         let v = judge(
             &p(&[("code", "c"), ("state", "s1"), ("state", "s1")]),
             &State::new("s1"),
             &issuer(),
         );
-        assert!(matches!(v, Verdict::Ignore(_)), "{v:?}");
+        assert!(
+            matches!(v, Verdict::Failed(Error::CallbackForeignState, _)),
+            "{v:?}"
+        );
     }
 
     #[test]
@@ -161,7 +165,7 @@ mod tests {
             &issuer(),
         );
         assert!(
-            matches!(v, Verdict::Done(Err(Error::CallbackMalformed { .. }), _)),
+            matches!(v, Verdict::Failed(Error::CallbackMalformed { .. }, _)),
             "{v:?}"
         );
         let v = judge(
@@ -170,7 +174,7 @@ mod tests {
             &issuer(),
         );
         assert!(
-            matches!(v, Verdict::Done(Err(Error::CallbackMissingCode), _)),
+            matches!(v, Verdict::Failed(Error::CallbackMissingCode, _)),
             "{v:?}"
         );
     }
@@ -187,10 +191,7 @@ mod tests {
             &issuer(),
         );
         assert!(
-            matches!(
-                v,
-                Verdict::Done(Err(Error::CallbackIssuerMismatch { .. }), _)
-            ),
+            matches!(v, Verdict::Failed(Error::CallbackIssuerMismatch { .. }, _)),
             "{v:?}"
         );
     }

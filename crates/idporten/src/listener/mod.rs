@@ -12,12 +12,16 @@
 //! let callback = listener
 //!     .wait_for_callback(&state, &issuer, &mut |left| eprint!("\r{}s left ", left.as_secs()))
 //!     .await?;
+//! // ... exchange the code, check the ID token, store the session; only then does the browser hear the outcome ...
+//! listener.finish_login(Ok(()));
+//! listener.shutdown().await;
 //! # let _ = callback; Ok(()) }
 //! ```
 
 mod bind;
 mod callback;
 mod pages;
+mod serve;
 mod server;
 
 pub use callback::Callback;
@@ -29,7 +33,7 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, MissedTickBehavior};
 
@@ -47,15 +51,27 @@ pub struct ListenerOptions {
     pub logout_path: Option<String>,
     /// How long [`LoopbackListener::wait_for_callback`] and [`LoopbackListener::wait_for_logout`] wait.
     pub timeout: Duration,
+    /// How long the browser's callback request is held open for the flow's outcome (code exchange, ID-token checks,
+    /// storing the session); then it gets a page saying the program is still working.
+    pub answer_timeout: Duration,
+    /// A connection must send a request's headers within this time (from its opening, or after the previous
+    /// answer), else it is closed: a slow or silent client cannot hold the listener.
+    pub header_timeout: Duration,
+    /// At most this many connections at once; one more closes the oldest idle one (no request in progress), so idle
+    /// connections never keep the browser's callback out.
+    pub max_connections: usize,
 }
 
 impl Default for ListenerOptions {
-    /// No cancel or logout path; five minutes.
+    /// No cancel or logout path; five minutes; the browser held at most 60 s; headers within 10 s; 32 connections.
     fn default() -> Self {
         Self {
             cancel_path: None,
             logout_path: None,
             timeout: Duration::from_secs(300),
+            answer_timeout: Duration::from_secs(60),
+            header_timeout: Duration::from_secs(10),
+            max_connections: 32,
         }
     }
 }
@@ -69,6 +85,8 @@ pub struct LoopbackListener {
     events: mpsc::Receiver<Event>,
     shutdown: Option<watch::Sender<()>>,
     servers: Vec<JoinHandle<()>>,
+    /// The browser request that delivered this login's code, waiting for [`Self::finish_login`].
+    held: Option<oneshot::Sender<pages::Page>>,
 }
 
 impl std::fmt::Debug for LoopbackListener {
@@ -150,7 +168,12 @@ impl LoopbackListener {
             events: tx,
             callback_done: AtomicBool::new(false),
             logout_done: AtomicBool::new(false),
+            answer_timeout: options.answer_timeout,
         });
+        let limits = serve::Limits {
+            header_timeout: options.header_timeout,
+            max_connections: options.max_connections,
+        };
         let (shutdown, stop) = watch::channel(());
         let mut addrs = Vec::new();
         let mut servers = Vec::new();
@@ -161,18 +184,12 @@ impl LoopbackListener {
             let app = axum::Router::new()
                 .fallback(server::handle)
                 .with_state(shared.clone());
-            let mut stop = stop.clone();
-            servers.push(tokio::spawn(async move {
-                let signal = async move {
-                    let _ = stop.changed().await;
-                };
-                if let Err(e) = axum::serve(listener, app)
-                    .with_graceful_shutdown(signal)
-                    .await
-                {
-                    tracing::warn!(error = %e, "loopback listener stopped");
-                }
-            }));
+            servers.push(tokio::spawn(serve::serve(
+                listener,
+                app,
+                limits,
+                stop.clone(),
+            )));
         }
         Ok(Self {
             redirect_uri,
@@ -182,6 +199,7 @@ impl LoopbackListener {
             events,
             shutdown: Some(shutdown),
             servers,
+            held: None,
         })
     }
 
@@ -195,13 +213,18 @@ impl LoopbackListener {
         &self.addrs
     }
 
-    /// Waits for the one authorization callback whose `state` matches `expected_state`.
+    /// Waits for the authorization callback.
     ///
-    /// Requests to other paths get 404. A callback with a wrong or missing `state` gets an error page and the wait
-    /// goes on (a stale tab or a forgery must not end the login). Then, for the matching one: `iss` present and not
+    /// Requests to other paths get 404. Requests the browser marks as subresources (Fetch Metadata: an image,
+    /// script, fetch or frame from some web page) are refused with 403 and never end the wait. A top-level
+    /// navigation with a wrong or missing `state` ends the login at once with [`Error::CallbackForeignState`] (a
+    /// user on an old tab should not wait for the timeout). For this login's `state`: `iss` present and not
     /// `expected_issuer` gives [`Error::CallbackIssuerMismatch`] (RFC 9207); `error=access_denied` or the cancel path
     /// gives [`Error::LoginCancelled`]; another `error` gives [`Error::AuthorizationError`]; no code gives
-    /// [`Error::CallbackMissingCode`]. The browser gets a page in bokmål and English in every case. After
+    /// [`Error::CallbackMissingCode`]. Each of these errors answers the browser at once with a page in bokmål and
+    /// English. A code is returned while the browser's request is HELD: call [`Self::finish_login`] with the outcome
+    /// of the exchange and the save, so the page says "logged in" only when it is true (it gets a "still working"
+    /// page after `options.answer_timeout`, and a "stopped" page if the listener shuts down first). After
     /// `options.timeout`: [`Error::LoginTimedOut`]. `on_tick` is called about once a second with the time left.
     pub async fn wait_for_callback(
         &mut self,
@@ -214,20 +237,30 @@ impl LoopbackListener {
         self.wait(on_tick, |request| match request {
             Request::Callback(params) => {
                 match callback::judge(params, expected_state, expected_issuer) {
-                    Verdict::Ignore(page) => (None, page),
-                    Verdict::Done(result, page) => {
-                        if result.is_ok() {
-                            shared.callback_done.store(true, Ordering::SeqCst);
-                        }
-                        (Some(result), page)
+                    Verdict::Code(callback) => {
+                        shared.callback_done.store(true, Ordering::SeqCst);
+                        (Some(Ok(callback)), None)
                     }
+                    Verdict::Failed(e, page) => (Some(Err(e)), Some(page)),
                 }
             }
-            Request::Cancel => (Some(Err(Error::LoginCancelled)), pages::cancelled()),
-            Request::Logout(_) => (None, pages::not_waiting()),
+            Request::Cancel => (Some(Err(Error::LoginCancelled)), Some(pages::cancelled())),
+            Request::Logout(_) => (None, Some(pages::not_waiting())),
         })
         .await
         .unwrap_or(Err(Error::LoginTimedOut { after: timeout }))
+    }
+
+    /// Answers the browser whose callback [`Self::wait_for_callback`] returned: "logged in" for `Ok`, else a page
+    /// saying which step failed (code exchange, ID-token checks, storing the session...) with the error's message.
+    /// Does nothing when no request is held (the browser gave up, or it was answered already).
+    pub fn finish_login(&mut self, outcome: Result<(), &Error>) {
+        if let Some(held) = self.held.take() {
+            let _ = held.send(match outcome {
+                Ok(()) => pages::logged_in(),
+                Err(e) => pages::failed(e),
+            });
+        }
     }
 
     /// Serves a one-time page at a random path and returns its URL: the page POSTs `fields` (hidden inputs) to
@@ -270,42 +303,45 @@ impl LoopbackListener {
                     .collect();
                 if states == [expected_state.as_str()] {
                     shared.logout_done.store(true, Ordering::SeqCst);
-                    (Some(Ok(())), pages::logged_out())
+                    (Some(Ok(())), Some(pages::logged_out()))
                 } else {
-                    (None, pages::not_this_login())
+                    (None, Some(pages::logout_not_ours()))
                 }
             }
-            Request::Callback(_) | Request::Cancel => (None, pages::not_waiting()),
+            Request::Callback(_) | Request::Cancel => (None, Some(pages::not_waiting())),
         })
         .await
         .unwrap_or(Err(Error::LogoutTimedOut { after: timeout }))
     }
 
-    /// Stops the server and waits (at most two seconds) until its sockets are closed.
+    /// Stops the server and returns when its sockets are closed: the listening sockets at once, open connections
+    /// after their requests are answered (at most two seconds, then they are cut). The port can be bound again as
+    /// soon as this returns.
     pub async fn shutdown(mut self) {
-        // Requests still queued get their answer now, so that no browser tab hangs while the servers stop.
+        // Requests still queued (and a held callback) get their answer now, so that no browser tab hangs while the
+        // servers stop.
+        if let Some(held) = self.held.take() {
+            let _ = held.send(pages::stopped());
+        }
         self.events.close();
         while let Ok(event) = self.events.try_recv() {
             let _ = event.reply.send(pages::not_waiting());
         }
         self.shutdown.take();
         for server in self.servers.drain(..) {
-            let abort = server.abort_handle();
-            if tokio::time::timeout(Duration::from_secs(2), server)
-                .await
-                .is_err()
-            {
-                abort.abort();
+            // Each server bounds its own connections' grace period, so this wait is bounded too.
+            if let Err(e) = server.await {
+                tracing::warn!(error = %e, "a loopback server task failed");
             }
         }
     }
 
-    /// The wait loop: hands each queued request to `decide`, which returns the page for the browser and, when the
-    /// wait is over, its result. `None` means the time ran out.
+    /// The wait loop: hands each queued request to `decide`, which returns the page for the browser (`None`: hold
+    /// the request for [`Self::finish_login`]) and, when the wait is over, its result. `None` means the time ran out.
     async fn wait<T>(
         &mut self,
         on_tick: &mut (dyn FnMut(Duration) + Send),
-        mut decide: impl FnMut(&Request) -> (Option<Result<T, Error>>, pages::Page),
+        mut decide: impl FnMut(&Request) -> (Option<Result<T, Error>>, Option<pages::Page>),
     ) -> Option<Result<T, Error>> {
         let deadline = Instant::now() + self.timeout;
         let mut ticker = tokio::time::interval(Duration::from_secs(1));
@@ -314,7 +350,10 @@ impl LoopbackListener {
             tokio::select! {
                 Some(event) = self.events.recv() => {
                     let (result, page) = decide(&event.request);
-                    let _ = event.reply.send(page);
+                    match page {
+                        Some(page) => { let _ = event.reply.send(page); }
+                        None => self.held = Some(event.reply),
+                    }
                     if result.is_some() {
                         return result;
                     }
@@ -329,6 +368,9 @@ impl LoopbackListener {
 impl Drop for LoopbackListener {
     fn drop(&mut self) {
         // Dropping the sender signals every server to stop accepting; queued requests get "no longer waiting".
+        if let Some(held) = self.held.take() {
+            let _ = held.send(pages::stopped());
+        }
         self.shutdown.take();
     }
 }

@@ -5,6 +5,8 @@
 
 use axum::http::StatusCode;
 
+use crate::Error;
+
 /// A page to answer one browser request with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Page {
@@ -26,8 +28,8 @@ const LOGGED_IN: (Text, Text) = (
         en: "You are logged in",
     },
     Text {
-        nb: "Innloggingen er mottatt. Du kan lukke denne fanen og gå tilbake til programmet.",
-        en: "The login has been received. You can close this tab and return to the program.",
+        nb: "Innloggingen er kontrollert og lagret. Du kan lukke denne fanen og gå tilbake til programmet.",
+        en: "The login has been checked and stored. You can close this tab and return to the program.",
     },
 );
 const CANCELLED: (Text, Text) = (
@@ -43,17 +45,32 @@ const FAILED: (Text, Text) = (
         en: "The login failed",
     },
     Text {
-        nb: "Du er ikke logget inn. Programmet viser hva som gikk galt; du kan lukke denne fanen.",
-        en: "You are not logged in. The program shows what went wrong; you can close this tab.",
+        nb: "Du er ikke logget inn. Programmet viser også hva som gikk galt; du kan lukke denne fanen.",
+        en: "You are not logged in. The program also shows what went wrong; you can close this tab.",
     },
 );
+const STILL_WORKING: (Text, Text) = (
+    Text { nb: "Innloggingen er mottatt", en: "The login was received" },
+    Text {
+        nb: "Programmet kontrollerer og lagrer fortsatt innloggingen. Se programmet for resultatet; du kan lukke denne fanen.",
+        en: "The program is still checking and storing the login. See the program for the result; you can close this tab.",
+    },
+);
+const STOPPED: &str = "the program stopped before it finished the login; run the command again";
 const NOT_THIS_LOGIN: (Text, Text) = (
     Text { nb: "Svaret hører ikke til denne innloggingen", en: "This answer does not belong to this login" },
     Text {
-        nb: "Svaret har feil eller manglende «state», kanskje fra en gammel fane. Programmet venter fortsatt; \
-             fullfør innloggingen i fanen som programmet åpnet sist.",
-        en: "The answer has a wrong or missing \"state\", perhaps from an old tab. The program is still waiting; \
-             finish the login in the tab the program opened last.",
+        nb: "Svaret har feil eller manglende «state», kanskje fra en gammel fane eller en annen side. \
+             Innloggingen er stoppet; start den på nytt fra programmet og fullfør den i fanen som åpnes.",
+        en: "The answer has a wrong or missing \"state\", perhaps from an old tab or another page. \
+             The login was stopped; start it again from the program and finish it in the tab that opens.",
+    },
+);
+const LOGOUT_NOT_OURS: (Text, Text) = (
+    Text { nb: "Svaret hører ikke til denne utloggingen", en: "This answer does not belong to this logout" },
+    Text {
+        nb: "Svaret har feil eller manglende «state». Programmet venter fortsatt på utloggingen.",
+        en: "The answer has a wrong or missing \"state\". The program is still waiting for the logout.",
     },
 );
 const ALREADY_DONE: (Text, Text) = (
@@ -172,15 +189,104 @@ pub(crate) fn cancelled() -> Page {
     page(StatusCode::OK, CANCELLED, "")
 }
 
-/// The login failed; `what` is shown escaped.
-pub(crate) fn failed(what: &str) -> Page {
-    let detail = format!("<section><p><code>{}</code></p></section>", escape(what));
+/// Which step of the login failed, in both languages.
+fn what_failed(error: &Error) -> Text {
+    use Error as E;
+    match error {
+        E::TokenEndpoint { .. }
+        | E::ProviderUnreachable { .. }
+        | E::ProviderStatus { .. }
+        | E::ProviderResponse { .. }
+        | E::ClientAssertion { .. } => Text {
+            nb: "Innløsningen av innloggingskoden hos ID-porten mislyktes.",
+            en: "Exchanging the login code at ID-porten failed.",
+        },
+        E::UnknownSigningKey { .. }
+        | E::IdTokenMalformed { .. }
+        | E::IdTokenAlgorithm { .. }
+        | E::IdTokenSignature
+        | E::IdTokenIssuer { .. }
+        | E::IdTokenAudience { .. }
+        | E::IdTokenAuthorizedParty { .. }
+        | E::IdTokenExpired { .. }
+        | E::IdTokenIssuedInFuture { .. }
+        | E::IdTokenMissingClaim { .. }
+        | E::IdTokenNonce
+        | E::IdTokenAcr { .. } => Text {
+            nb: "ID-tokenet besto ikke kontrollen, så innloggingen ble ikke godtatt.",
+            en: "The ID token failed the checks, so the login was not accepted.",
+        },
+        E::TokenStoreIo { .. }
+        | E::TokenStoreNotOwned { .. }
+        | E::TokenStoreCorrupt { .. }
+        | E::StoreLockTimeout { .. }
+        | E::NoHomeDir
+        | E::Keyring { .. } => Text {
+            nb: "Innloggingen var gyldig, men økten kunne ikke lagres på denne maskinen.",
+            en: "The login was valid, but the session could not be stored on this computer.",
+        },
+        E::ScopeNotGranted { .. } => Text {
+            nb: "Integrasjonen fikk ikke tilgangene (scopes) den ba om; se Samarbeidsportalen.",
+            en: "The integration was not granted the scopes it asked for; see Samarbeidsportalen.",
+        },
+        E::AuthorizationError { .. } => Text {
+            nb: "ID-porten avviste innloggingen.",
+            en: "ID-porten refused the login.",
+        },
+        E::CallbackIssuerMismatch { .. }
+        | E::CallbackIssuerMissing { .. }
+        | E::CallbackMissingCode
+        | E::CallbackMalformed { .. } => Text {
+            nb: "Svaret som kom tilbake fra ID-porten, er ikke gyldig.",
+            en: "The answer that came back from ID-porten is not valid.",
+        },
+        _ => Text {
+            nb: "Innloggingen kunne ikke fullføres.",
+            en: "The login could not be completed.",
+        },
+    }
+}
+
+/// The login failed: which step, in both languages, then the program's message (escaped). The messages name no
+/// token, code or secret: they are the same the terminal shows.
+pub(crate) fn failed(error: &Error) -> Page {
+    failed_with(what_failed(error), &error.to_string())
+}
+
+fn failed_with(what: Text, message: &str) -> Page {
+    let detail = format!(
+        "<section lang=\"nb\"><p>{}</p></section><section lang=\"en\"><p>{}</p><p><code>{}</code></p></section>",
+        what.nb,
+        what.en,
+        escape(message)
+    );
     page(StatusCode::BAD_REQUEST, FAILED, &detail)
 }
 
-/// A callback whose state does not match; the wait goes on.
+/// The flow ended (or the listener was shut down) without telling the browser how the login went.
+pub(crate) fn stopped() -> Page {
+    failed_with(
+        Text {
+            nb: "Programmet stoppet før innloggingen var fullført.",
+            en: "The program stopped before the login was complete.",
+        },
+        STOPPED,
+    )
+}
+
+/// The flow has not answered within the listener's answer timeout: the code exchange or the save is slow.
+pub(crate) fn still_working() -> Page {
+    page(StatusCode::ACCEPTED, STILL_WORKING, "")
+}
+
+/// A callback whose state does not match: the login is stopped.
 pub(crate) fn not_this_login() -> Page {
     page(StatusCode::BAD_REQUEST, NOT_THIS_LOGIN, "")
+}
+
+/// A post-logout redirect whose state does not match; the wait goes on.
+pub(crate) fn logout_not_ours() -> Page {
+    page(StatusCode::BAD_REQUEST, LOGOUT_NOT_OURS, "")
 }
 
 /// The login (or logout) is already finished.
@@ -253,7 +359,11 @@ mod tests {
     fn pages_carry_both_languages() {
         let p = logged_in();
         assert!(p.html.contains("Du er logget inn") && p.html.contains("You are logged in"));
-        let f = failed("<b>bad</b>");
+        let f = failed(&Error::AuthorizationError {
+            error: "server_error".into(),
+            description: Some("<b>bad</b>".into()),
+        });
         assert!(f.html.contains("&lt;b&gt;bad&lt;/b&gt;") && !f.html.contains("<b>bad"));
+        assert!(f.html.contains("ID-porten avviste") && f.html.contains("ID-porten refused"));
     }
 }

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
 use super::pages::{self, Page};
@@ -47,6 +48,9 @@ pub(crate) struct Shared {
     pub callback_done: AtomicBool,
     /// Set when the logout came back.
     pub logout_done: AtomicBool,
+    /// How long a browser request waits for the flow's answer (the held login page waits for the code exchange and
+    /// the save) before it gets a page saying the program is still working.
+    pub answer_timeout: Duration,
 }
 
 /// Turns a page into a response with the headers every page carries.
@@ -89,7 +93,11 @@ fn parse_pairs(text: &[u8]) -> Vec<(String, String)> {
 async fn ask_flow(shared: &Shared, request: Request) -> Page {
     let (reply, answer) = oneshot::channel();
     match shared.events.try_send(Event { request, reply }) {
-        Ok(()) => answer.await.unwrap_or_else(|_| pages::not_waiting()),
+        Ok(()) => match tokio::time::timeout(shared.answer_timeout, answer).await {
+            Ok(Ok(page)) => page,
+            Ok(Err(_)) => pages::not_waiting(),
+            Err(_) => pages::still_working(),
+        },
         Err(mpsc::error::TrySendError::Full(_)) => pages::busy(),
         Err(mpsc::error::TrySendError::Closed(_)) => pages::not_waiting(),
     }
@@ -109,6 +117,11 @@ pub(crate) async fn handle(
         .map(str::to_ascii_lowercase);
     if !host.is_some_and(|h| shared.hosts.contains(&h)) {
         return respond(pages::bad_request(StatusCode::MISDIRECTED_REQUEST));
+    }
+    if is_subresource(&headers) {
+        // An image, script, fetch or frame that some web page points at the listener: never part of a login, and
+        // it must not end one (every real step is a top-level navigation).
+        return respond(pages::bad_request(StatusCode::FORBIDDEN));
     }
     let path = uri.path();
     let query = uri.query().unwrap_or("").as_bytes();
@@ -152,6 +165,23 @@ pub(crate) async fn handle(
         pages::not_found()
     };
     respond(page)
+}
+
+/// Whether the browser marks the request as something other than a top-level navigation (Fetch Metadata:
+/// `Sec-Fetch-Mode` other than `navigate`, or `Sec-Fetch-Dest` other than `document`). Requests without these
+/// headers (older browsers, command-line clients) count as navigations.
+///
+/// The rule holds for every site, not only `cross-site`: a page on another localhost port is `same-site` (sites
+/// ignore the port), and the listener's own pages load nothing from it.
+pub(crate) fn is_subresource(headers: &HeaderMap) -> bool {
+    let value = |name: &str| {
+        headers
+            .get(name)
+            .map(|v| v.to_str().unwrap_or("?").trim().to_ascii_lowercase())
+    };
+    let mode = value("sec-fetch-mode");
+    let dest = value("sec-fetch-dest");
+    mode.is_some_and(|m| m != "navigate") || dest.is_some_and(|d| d != "document")
 }
 
 fn is_form(headers: &HeaderMap) -> bool {

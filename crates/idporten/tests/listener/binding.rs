@@ -77,7 +77,12 @@ async fn localhost_on_a_fixed_port_answers_on_both_loopback_addresses() {
     let via_v4 = format!("http://127.0.0.1:{port}/auth/loginsuccess?code=good&state=s1");
     let browser = async {
         if v6 {
-            assert_eq!(get(&via_v6).await.status, 400, "[::1] answers too");
+            let image = [("sec-fetch-mode", "no-cors"), ("sec-fetch-dest", "image")];
+            assert_eq!(
+                get_with(&via_v6, &image).await.status,
+                403,
+                "[::1] answers too"
+            );
         }
         get(&via_v4).await.status
     };
@@ -88,6 +93,29 @@ async fn localhost_on_a_fixed_port_answers_on_both_loopback_addresses() {
     l.shutdown().await;
     let again = bind(&format!("http://localhost:{port}/auth/loginsuccess")).await;
     assert_eq!(again.local_addrs().len(), if v6 { 2 } else { 1 });
+}
+
+/// `mva login` twice in a row binds the same registered port again at once: `shutdown` must return only when the
+/// listening sockets (and the browser's kept-alive connection) are closed. 50 rounds on one fixed port.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fixed_port_is_bound_served_shut_down_and_bound_again_50_times() {
+    let port = free_port();
+    let uri = format!("http://localhost:{port}/auth/loginsuccess");
+    for round in 0..50 {
+        // The browser keeps its connection alive after the page: shutdown must close it too.
+        let browser = client();
+        let mut l = LoopbackListener::bind(&RedirectUri::parse(&uri).unwrap(), options())
+            .await
+            .unwrap_or_else(|e| panic!("round {round}: {e}"));
+        let url = format!("http://127.0.0.1:{port}/auth/loginsuccess?code=c{round}&state=s{round}");
+        let get = async { browser.get(&url).send().await.unwrap().status().as_u16() };
+        let state = format!("s{round}");
+        let (result, status) = tokio::join!(wait_cb(&mut l, &state), get);
+        assert_eq!(result.unwrap().code.secret(), format!("c{round}"));
+        assert_eq!(status, 200, "round {round}");
+        l.shutdown().await;
+        drop(browser);
+    }
 }
 
 #[tokio::test]

@@ -49,34 +49,77 @@ async fn a_matching_callback_gives_the_code_on_a_port_chosen_by_the_system() {
 }
 
 #[tokio::test]
-async fn wrong_or_missing_state_is_answered_and_the_wait_goes_on() {
-    let mut l = bind("http://127.0.0.1:0/cb").await;
-    let (wrong, missing, favicon, right) = (
-        at(&l, "/cb?code=stolen&state=old-tab"),
-        at(&l, "/cb?code=stolen"),
-        at(&l, "/favicon.ico"),
-        at(&l, "/cb?code=good&state=s1"),
-    );
-    let browser = async {
-        let w = get(&wrong).await;
-        let m = get(&missing).await;
-        let f = get(&favicon).await;
-        let r = get(&right).await;
-        (w, m, f, r)
-    };
-    let (result, (w, m, f, r)) = tokio::join!(wait_cb(&mut l, "s1"), browser);
-    assert_eq!(result.unwrap().code.secret(), "good");
-    for a in [&w, &m] {
+async fn a_top_level_navigation_with_a_foreign_state_stops_the_login_at_once() {
+    for query in ["/cb?code=stolen&state=old-tab", "/cb?code=stolen"] {
+        let mut l = bind("http://127.0.0.1:0/cb").await;
+        let url = at(&l, query);
+        let started = std::time::Instant::now();
+        let navigation = [
+            ("sec-fetch-site", "cross-site"),
+            ("sec-fetch-mode", "navigate"),
+            ("sec-fetch-dest", "document"),
+        ];
+        let (result, a) = tokio::join!(wait_cb(&mut l, "s1"), get_with(&url, &navigation));
+        assert!(
+            matches!(result, Err(Error::CallbackForeignState)),
+            "{result:?}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(5));
         assert_eq!(a.status, 400);
         assert!(
             a.body.contains("does not belong to this login") && a.body.contains("hører ikke til"),
             "{}",
             a.body
         );
+        assert!(a.body.contains("stopped") && a.body.contains("stoppet"));
         assert!(!a.body.contains("stolen"));
     }
-    assert_eq!(f.status, 404);
-    assert_eq!(r.status, 200);
+}
+
+#[tokio::test]
+async fn subresource_requests_from_other_pages_are_ignored_even_on_the_back_uri() {
+    let mut l = bind("http://127.0.0.1:0/auth/loginsuccess").await;
+    let foreign = at(&l, "/auth/loginsuccess?error=access_denied&state=forged");
+    let back = at(&l, "/auth/logincancelled");
+    let right = at(&l, "/auth/loginsuccess?code=good&state=s1");
+    let marks: [&[(&str, &str)]; 4] = [
+        // <img src=...> on another site
+        &[
+            ("sec-fetch-site", "cross-site"),
+            ("sec-fetch-mode", "no-cors"),
+            ("sec-fetch-dest", "image"),
+        ],
+        // fetch() from another site
+        &[
+            ("sec-fetch-site", "cross-site"),
+            ("sec-fetch-mode", "cors"),
+            ("sec-fetch-dest", "empty"),
+        ],
+        // an <iframe> (a navigation, but not a top-level one)
+        &[
+            ("sec-fetch-site", "cross-site"),
+            ("sec-fetch-mode", "navigate"),
+            ("sec-fetch-dest", "iframe"),
+        ],
+        // a page on another localhost port is same-site
+        &[
+            ("sec-fetch-site", "same-site"),
+            ("sec-fetch-mode", "no-cors"),
+            ("sec-fetch-dest", "script"),
+        ],
+    ];
+    let browser = async {
+        for headers in marks {
+            for url in [&foreign, &back] {
+                let a = get_with(url, headers).await;
+                assert_eq!(a.status, 403, "{headers:?} {url}: {}", a.body);
+            }
+        }
+        get(&right).await
+    };
+    let (result, answer) = tokio::join!(wait_cb(&mut l, "s1"), browser);
+    assert_eq!(result.unwrap().code.secret(), "good");
+    assert_eq!(answer.status, 200);
 }
 
 #[tokio::test]
@@ -129,13 +172,17 @@ async fn many_requests_at_once_do_not_disturb_the_login() {
     let noise = at(&l, "/favicon.ico");
     let right = at(&l, "/cb?code=good&state=s1");
     let browser = async {
+        let image = [("sec-fetch-mode", "no-cors"), ("sec-fetch-dest", "image")];
         let mut all: Vec<_> = urls
             .iter()
-            .map(|u| tokio::spawn(get_owned(u.clone())))
+            .map(|u| {
+                let u = u.clone();
+                tokio::spawn(async move { get_with(&u, &image).await })
+            })
             .collect();
         all.push(tokio::spawn(get_owned(noise.clone())));
         for a in all {
-            assert!(matches!(a.await.unwrap().status, 400 | 404));
+            assert!(matches!(a.await.unwrap().status, 403 | 404));
         }
         get(&right).await
     };

@@ -25,6 +25,7 @@ pub(crate) fn options() -> ListenerOptions {
         cancel_path: Some("/auth/logincancelled".into()),
         logout_path: Some("/auth/logoutsuccess".into()),
         timeout: Duration::from_secs(20),
+        ..ListenerOptions::default()
     }
 }
 
@@ -51,7 +52,16 @@ pub(crate) struct Answer {
 }
 
 pub(crate) async fn get(url: &str) -> Answer {
-    let r = client().get(url).send().await.unwrap();
+    get_with(url, &[]).await
+}
+
+/// GET with extra headers (e.g. the Fetch Metadata a browser adds).
+pub(crate) async fn get_with(url: &str, headers: &[(&str, &str)]) -> Answer {
+    let mut request = client().get(url);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let r = request.send().await.unwrap();
     Answer {
         status: r.status().as_u16(),
         headers: r.headers().clone(),
@@ -63,12 +73,18 @@ pub(crate) fn no_tick() -> impl FnMut(Duration) + Send {
     |_| {}
 }
 
+/// Waits for the callback; a code is taken as a finished login (the held browser request gets "logged in").
 pub(crate) async fn wait_cb(
     l: &mut LoopbackListener,
     state: &str,
 ) -> Result<idporten::Callback, Error> {
-    l.wait_for_callback(&State::new(state), &issuer(), &mut no_tick())
-        .await
+    let result = l
+        .wait_for_callback(&State::new(state), &issuer(), &mut no_tick())
+        .await;
+    if result.is_ok() {
+        l.finish_login(Ok(()));
+    }
+    result
 }
 
 pub(crate) async fn wait_logout(l: &mut LoopbackListener, state: &str) -> Result<(), Error> {

@@ -1,8 +1,8 @@
 //! The flows with the real loopback listener and a scripted browser: login, logout.
 
 use idporten::{
-    load_tokens, login, logout, save_tokens, Client, EndSessionOutcome, Error, FileTokenStore,
-    ListenerOptions, LoginEvent, RedirectUri, StoreKey, TokenStore,
+    load_tokens, login, logout, Client, EndSessionOutcome, Error, FileTokenStore, ListenerOptions,
+    LoginEvent, RedirectUri, StoreKey, TokenStore,
 };
 use std::time::Duration;
 
@@ -28,6 +28,25 @@ async fn listening_client(
     Client::discover(config, seams(clock)).await.unwrap()
 }
 
+/// A private token store in a temporary directory, and the key of the test client's session.
+fn temp_store(provider: &Provider) -> (tempfile::TempDir, FileTokenStore, StoreKey) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = FileTokenStore::new(dir.path().join("tokens"));
+    let key = StoreKey::new(provider.issuer(), idporten::ClientId::new(CLIENT_ID));
+    (dir, store, key)
+}
+
+/// The final page of the first URL the scripted browser opened (it arrives just after the flow answers it).
+async fn first_final(browser: &ScriptedBrowser) -> (u16, String) {
+    for _ in 0..200 {
+        if let Some(f) = browser.finals.lock().unwrap().first() {
+            return f.clone();
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("the browser never got its final page");
+}
+
 #[tokio::test]
 async fn login_through_the_listener_and_a_scripted_browser() {
     let provider = Provider::start(Knobs::default()).await;
@@ -35,9 +54,13 @@ async fn login_through_the_listener_and_a_scripted_browser() {
     let client = listening_client(&provider, &clock).await;
     let browser = ScriptedBrowser::default();
     let mut events = vec![];
-    let tokens = login(&client, &browser, &options(), |e| events.push(e))
-        .await
-        .unwrap();
+    let (_dir, store, key) = temp_store(&provider);
+    let tokens = login(&client, &browser, &options(), &store, &key, |e| {
+        events.push(e)
+    })
+    .await
+    .unwrap();
+    assert!(load_tokens(&store, &key).unwrap().is_some());
     assert_eq!(tokens.id_claims.sub, "pairwise-sub-1");
     assert_eq!(tokens.client_id.as_str(), CLIENT_ID);
     // The listener was bound before the browser opened, on a real port, and the URL the browser got holds no
@@ -55,7 +78,7 @@ async fn login_through_the_listener_and_a_scripted_browser() {
     assert!(
         opened.as_str().contains("code_challenge=") && !opened.as_str().contains("code_verifier")
     );
-    let (status, page) = browser.finals.lock().unwrap()[0].clone();
+    let (status, page) = first_final(&browser).await;
     assert_eq!(status, 200, "{page}");
 }
 
@@ -69,7 +92,16 @@ async fn a_callback_without_iss_is_refused_when_the_provider_promises_it() {
     .await;
     let clock = clock();
     let client = listening_client(&provider, &clock).await;
-    let r = login(&client, &ScriptedBrowser::default(), &options(), |_| {}).await;
+    let (_dir, store, key) = temp_store(&provider);
+    let r = login(
+        &client,
+        &ScriptedBrowser::default(),
+        &options(),
+        &store,
+        &key,
+        |_| {},
+    )
+    .await;
     assert!(
         matches!(r, Err(Error::CallbackIssuerMissing { .. })),
         "{r:?}"
@@ -90,13 +122,17 @@ async fn logged_in(
     StoreKey,
     idporten::TokenSet,
 ) {
-    let tokens = login(client, &ScriptedBrowser::default(), &options(), |_| {})
-        .await
-        .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let store = FileTokenStore::new(dir.path().join("tokens"));
-    let key = StoreKey::new(provider.issuer(), idporten::ClientId::new(CLIENT_ID));
-    save_tokens(&store, &key, &tokens).unwrap();
+    let (dir, store, key) = temp_store(provider);
+    let tokens = login(
+        client,
+        &ScriptedBrowser::default(),
+        &options(),
+        &store,
+        &key,
+        |_| {},
+    )
+    .await
+    .unwrap();
     (dir, store, key, tokens)
 }
 
@@ -210,7 +246,8 @@ async fn login_fails_before_the_browser_opens_when_the_port_is_taken() {
     .unwrap();
     let client = Client::discover(config, seams(&clock)).await.unwrap();
     let browser = ScriptedBrowser::default();
-    let r = login(&client, &browser, &options(), |_| {}).await;
+    let (_dir, store, key) = temp_store(&provider);
+    let r = login(&client, &browser, &options(), &store, &key, |_| {}).await;
     assert!(matches!(r, Err(Error::PortInUse { .. })), "{r:?}");
     assert!(
         browser.opened.lock().unwrap().is_empty(),

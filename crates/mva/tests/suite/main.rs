@@ -3,5 +3,6 @@ mod common;
 mod crash;
 mod encodings;
 mod errors;
+mod hostile_server;
 mod local_validation;
 mod submission;
