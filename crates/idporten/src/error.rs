@@ -55,6 +55,14 @@ pub enum Error {
         /// The start of the answer's body (at most 300 characters).
         body: String,
     },
+    /// The provider's answer is larger than any answer of its kind should be; it was not read.
+    #[error("{url} answered with more than {limit} bytes, far more than such an answer needs; it was not read (check the issuer; the provider may be misconfigured)")]
+    ResponseTooLarge {
+        /// The URL asked.
+        url: String,
+        /// The most that is read, bytes.
+        limit: usize,
+    },
     /// The provider answered 2xx with something that is not what the protocol prescribes.
     #[error("{url} answered with an unusable {what}: {reason}")]
     ProviderResponse {

@@ -20,6 +20,8 @@ mod id_tokens;
 mod key_rotation;
 #[path = "protocol/refresh.rs"]
 mod refresh;
+#[path = "protocol/response_limits.rs"]
+mod response_limits;
 #[path = "protocol/session_safety.rs"]
 mod session_safety;
 #[path = "protocol/sim_session.rs"]

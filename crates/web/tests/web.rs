@@ -4,6 +4,7 @@ mod web {
     pub mod cookies;
     pub mod faults;
     pub mod refresh;
+    pub mod routes;
     pub mod store;
     pub mod support;
 }
