@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Third-party proof with Python's Authlib (+ requests): the same checks as openid-client-check.mjs.
 
-Usage: authlib_check.py ISSUER [--profile sim|oidc-provider] [--client ID] [--redirect-uri URI]
-         [--post-logout-uri URI] [--person PID] [--secret-basic ID:SECRET] [--secret-post ID:SECRET]
+Usage: authlib_check.py ISSUER [--profile sim|oidc-provider] [--client ID] [--client-secret SECRET]
+         [--redirect-uri URI] [--post-logout-uri URI] [--person PID] [--secret-basic ID:SECRET] [--secret-post ID:SECRET]
          [--private-key-jwt ID:PRIVATE_JWK_FILE] [--only NAME,NAME...]
 Profile sim (default) logs in headlessly (sim_pid; needs `[sim] headless_login = true`); profile oidc-provider
-posts oidc-provider's dev login form. Prints `ok NAME`, `skip NAME: why` or `FAIL NAME: why`; exit 1 on failure.
+posts oidc-provider's dev login form. --client-secret: the main client authenticates with client_secret_basic
+(ID-porten gives refresh tokens only to web clients that authenticate); the sim's default client
+mva-sim-refresh-client uses its published test secret. Prints `ok NAME`, `skip NAME: why` or `FAIL NAME: why`; exit 1 on failure.
 Install: python3 -m venv tests/interop/.venv && tests/interop/.venv/bin/pip install -r tests/interop/requirements.txt
 """
 import argparse
@@ -37,6 +39,7 @@ def parse_args():
     p.add_argument("issuer")
     p.add_argument("--profile", choices=["sim", "oidc-provider"], default="sim")
     p.add_argument("--client")
+    p.add_argument("--client-secret")
     p.add_argument("--redirect-uri", default="http://localhost:12345/token")
     p.add_argument("--post-logout-uri")
     p.add_argument("--person", default="01818510078")
@@ -47,7 +50,10 @@ def parse_args():
     a = p.parse_args()
     a.only = a.only.split(",") if a.only else None
     sim = a.profile == "sim"
-    a.client = a.client or ("mva-sim-refresh-client" if sim else SHARED_TEST_CLIENT)
+    if sim and not a.client:
+        a.client = "mva-sim-refresh-client"
+        a.client_secret = a.client_secret or "mva-sim-refresh-client-secret"
+    a.client = a.client or SHARED_TEST_CLIENT
     a.confidential = [("client_secret_basic", v) for v in a.secret_basic]
     a.confidential += [("client_secret_post", v) for v in a.secret_post]
     a.confidential += [("private_key_jwt", v) for v in a.private_key_jwt]
@@ -151,7 +157,10 @@ class IdportenPrivateKeyJWT(PrivateKeyJWT):
                                     header={"kid": key["kid"]}, alg="RS256", expires_in=60)
 
 
-def session(client_id=None, method="none", secret=None, key=None):
+def session(client_id=None, method=None, secret=None, key=None):
+    if client_id is None and method is None and OPTS.client_secret:
+        method, secret = "client_secret_basic", OPTS.client_secret
+    method = method or "none"
     s = OAuth2Session(client_id or OPTS.client, secret, token_endpoint_auth_method=method,
                       redirect_uri=OPTS.redirect_uri, scope=SCOPE, code_challenge_method="S256")
     if method == "private_key_jwt":

@@ -3,10 +3,13 @@
 // revokes and logs out against a provider, and checks that the provider is as strict as ID-porten.
 //
 // Usage: node openid-client-check.mjs ISSUER [--profile sim|oidc-provider] [--client ID] [--redirect-uri URI]
-//          [--post-logout-uri URI] [--person PID] [--secret-basic ID:SECRET] [--secret-post ID:SECRET]
-//          [--private-key-jwt ID:PRIVATE_JWK_FILE] [--only NAME,NAME...]
+//          [--client-secret SECRET] [--post-logout-uri URI] [--person PID] [--secret-basic ID:SECRET]
+//          [--secret-post ID:SECRET] [--private-key-jwt ID:PRIVATE_JWK_FILE] [--only NAME,NAME...]
+// --client-secret: the main client authenticates with client_secret_basic (ID-porten gives refresh tokens only to
+//   web clients that authenticate); without it the main client is public.
 // profile sim (default): headless login (`sim_pid`, needs `[sim] headless_login = true`), client
-//   mva-sim-refresh-client; plus the ID-porten rules oidc-provider does not have (state, nonce, scope).
+//   mva-sim-refresh-client with its published test secret; plus the ID-porten rules oidc-provider does not have
+//   (state, nonce, scope).
 // profile oidc-provider: posts oidc-provider's dev login form; clients of oidc-provider.mjs.
 // Prints `ok NAME`, `skip NAME: why` or `FAIL NAME: why`, one line per check; exit 1 on any failure.
 // --only runs just the named checks (the first login is `login-code-pkce`; later checks build on it).
@@ -31,6 +34,7 @@ function parseArgs(argv) {
     };
     if (a === '--profile') o.profile = v();
     else if (a === '--client') o.client = v();
+    else if (a === '--client-secret') o.clientSecret = v();
     else if (a === '--redirect-uri') o.redirectUri = v();
     else if (a === '--post-logout-uri') o.postLogoutUri = v();
     else if (a === '--person') o.person = v();
@@ -45,7 +49,11 @@ function parseArgs(argv) {
   [o.issuer] = rest;
   if (!['sim', 'oidc-provider'].includes(o.profile)) usage('--profile is sim or oidc-provider');
   const sim = o.profile === 'sim';
-  o.client ??= sim ? 'mva-sim-refresh-client' : '23cc2587-ea4e-4a5f-aa5c-dfce3d6c5f09';
+  if (sim && o.client === undefined) {
+    o.client = 'mva-sim-refresh-client';
+    o.clientSecret ??= 'mva-sim-refresh-client-secret';
+  }
+  o.client ??= '23cc2587-ea4e-4a5f-aa5c-dfce3d6c5f09';
   o.redirectUri ??= 'http://localhost:12345/token';
   if (!sim) {
     o.postLogoutUri ??= 'http://localhost:12345/logout';
@@ -158,7 +166,8 @@ async function mustRefuse(config, params, { page = false, errorCode } = {}) {
   if (errorCode) assert(back.searchParams.get('error') === errorCode, `expected error=${errorCode}, got ${back.searchParams.get('error')}`);
 }
 
-const config = await configFor(opts.client, oidc.None()).catch((e) => {
+const mainAuth = opts.clientSecret ? oidc.ClientSecretBasic(opts.clientSecret) : oidc.None();
+const config = await configFor(opts.client, mainAuth).catch((e) => {
   process.stdout.write(`FAIL discovery: ${e.message}\n`);
   process.exit(1);
 });

@@ -64,9 +64,10 @@ fn idporten_code(e: &idporten::Error) -> u8 {
         | E::ScopeNotGranted { .. }
         | E::BrowserCommandFailed { .. }
         | E::BrowserNotOpened { .. } => LOGIN_FAILED,
-        E::ProviderUnreachable { .. } | E::ProviderStatus { .. } | E::ProviderResponse { .. } => {
-            UNAVAILABLE
-        }
+        E::ProviderUnreachable { .. }
+        | E::ProviderStatus { .. }
+        | E::ProviderResponse { .. }
+        | E::ResponseTooLarge { .. } => UNAVAILABLE,
         _ => FAILURE,
     }
 }

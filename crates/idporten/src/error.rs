@@ -55,6 +55,14 @@ pub enum Error {
         /// The start of the answer's body (at most 300 characters).
         body: String,
     },
+    /// The provider's answer is larger than any answer of its kind should be; it was not read.
+    #[error("{url} answered with more than {limit} bytes, far more than such an answer needs; it was not read (check the issuer; the provider may be misconfigured)")]
+    ResponseTooLarge {
+        /// The URL asked.
+        url: String,
+        /// The most that is read, bytes.
+        limit: usize,
+    },
     /// The provider answered 2xx with something that is not what the protocol prescribes.
     #[error("{url} answered with an unusable {what}: {reason}")]
     ProviderResponse {
@@ -74,7 +82,7 @@ pub enum Error {
         discovered: String,
     },
     /// The token is signed with a key the provider's JWKS does not hold, even after fetching it again.
-    #[error("the ID token is signed with the key {kid:?}, which the provider's JWKS does not hold (fetched again at most once a minute); try again in a minute, or check the issuer")]
+    #[error("the ID token {}, which the provider's JWKS does not hold even after fetching it again (refetched at most once a minute); try again in a minute, or check the issuer", signing_key(kid.as_deref()))]
     UnknownSigningKey {
         /// The `kid` of the token's header (None when it has none and the JWKS has several keys).
         kid: Option<String>,
@@ -160,7 +168,7 @@ pub enum Error {
     /// A refreshed ID token names another issuer, subject or audience than the first (OpenID Connect Core 12.2).
     #[error("the refreshed ID token's {claim} differs from the original one (OpenID Connect Core 12.2); the session was not extended: log in again")]
     RefreshedIdTokenMismatch {
-        /// `iss`, `sub`, `aud` or `nonce`.
+        /// `iss`, `sub`, `aud`, `auth_time` or `nonce`.
         claim: String,
     },
     /// The token (or PAR / revocation) endpoint answered an OAuth error.
@@ -342,6 +350,14 @@ pub enum Error {
         /// The scope the provider granted.
         granted: String,
     },
+}
+
+/// How [`Error::UnknownSigningKey`] names the key: the kid itself, or that the token names none.
+fn signing_key(kid: Option<&str>) -> String {
+    match kid {
+        Some(kid) => format!("is signed with the key \"{}\"", kid.escape_debug()),
+        None => "names no key (no kid) while the JWKS has several".to_string(),
+    }
 }
 
 /// What to do about an OAuth error code from the token, PAR or revocation endpoint.

@@ -1,4 +1,5 @@
-//! The HTTP seam: one `reqwest` client, built once, that never follows redirects and always times out.
+//! The HTTP seam: one `reqwest` client, built once, that never follows redirects, always times out, and reads no
+//! more of an answer than its kind needs.
 
 use base64::Engine;
 use serde::de::DeserializeOwned;
@@ -14,6 +15,12 @@ use crate::Error;
 pub struct Http {
     client: reqwest::Client,
 }
+
+/// The most read of a discovery document or a JWKS (ID-porten's are a few KiB).
+pub const MAX_METADATA_BYTES: usize = 256 * 1024;
+
+/// The most read of a token, PAR or revocation answer (ID-porten's token responses are a few KiB).
+pub const MAX_TOKEN_RESPONSE_BYTES: usize = 1024 * 1024;
 
 /// Client authentication carried in an HTTP header (RFC 6749 2.3.1).
 #[derive(Clone)]
@@ -73,7 +80,9 @@ impl Http {
         url: &Url,
         what: &str,
     ) -> Result<T, Error> {
-        let answer = self.send(self.client.get(url.clone()), url).await?;
+        let answer = self
+            .send(self.client.get(url.clone()), url, MAX_METADATA_BYTES)
+            .await?;
         if answer.status != 200 {
             return Err(Error::ProviderStatus {
                 url: url.to_string(),
@@ -84,9 +93,11 @@ impl Http {
         parse_json(url, what, &answer.body)
     }
 
-    /// GET a URL and return a 200 answer's body.
+    /// GET a URL and return a 200 answer's body (at most [`MAX_METADATA_BYTES`]).
     pub(crate) async fn get_bytes(&self, url: &Url) -> Result<Vec<u8>, Error> {
-        let answer = self.send(self.client.get(url.clone()), url).await?;
+        let answer = self
+            .send(self.client.get(url.clone()), url, MAX_METADATA_BYTES)
+            .await?;
         if answer.status != 200 {
             return Err(Error::ProviderStatus {
                 url: url.to_string(),
@@ -97,7 +108,8 @@ impl Http {
         Ok(answer.body)
     }
 
-    /// POST a form, with optional Basic authentication. The caller interprets the answer.
+    /// POST a form, with optional Basic authentication. The caller interprets the answer (at most
+    /// [`MAX_TOKEN_RESPONSE_BYTES`]).
     pub(crate) async fn post_form(
         &self,
         url: &Url,
@@ -117,17 +129,40 @@ impl Http {
         if let Some(basic) = basic {
             request = request.header("authorization", basic_header(basic));
         }
-        self.send(request, url).await
+        self.send(request, url, MAX_TOKEN_RESPONSE_BYTES).await
     }
 
-    async fn send(&self, request: reqwest::RequestBuilder, url: &Url) -> Result<Answer, Error> {
+    /// Sends the request and reads the answer, refusing one larger than `limit` bytes: by its Content-Length before
+    /// reading, else (chunked) as soon as the bytes read pass the limit.
+    async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+        url: &Url,
+        limit: usize,
+    ) -> Result<Answer, Error> {
         let unreachable = |e: reqwest::Error| Error::ProviderUnreachable {
             url: url.to_string(),
             reason: describe(&e),
         };
-        let response = request.send().await.map_err(unreachable)?;
+        let too_large = || Error::ResponseTooLarge {
+            url: url.to_string(),
+            limit,
+        };
+        let mut response = request.send().await.map_err(unreachable)?;
         let status = response.status().as_u16();
-        let body = response.bytes().await.map_err(unreachable)?.to_vec();
+        if response
+            .content_length()
+            .is_some_and(|length| length > limit as u64)
+        {
+            return Err(too_large());
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(unreachable)? {
+            if body.len() + chunk.len() > limit {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
         Ok(Answer { status, body })
     }
 }

@@ -303,8 +303,9 @@ fn check_claims(c: RawClaims, expect: &Expectations, now: i64) -> Result<IdToken
 }
 
 /// Validates an ID token returned by a refresh (OpenID Connect Core 12.2): every check of
-/// [`validate_id_token`] except the nonce, then `iss`, `sub` and `aud` must equal the original token's, and a
-/// `nonce`, if present, must equal the original one.
+/// [`validate_id_token`] except the nonce, then `iss`, `sub` and `aud` must equal the original token's, an
+/// `auth_time`, if present, must be the original authentication's (a refresh is not a new login), and a `nonce`,
+/// if present, must equal the original one.
 pub fn validate_refreshed_id_token(
     raw: &str,
     jwks: &Jwks,
@@ -328,6 +329,11 @@ pub fn validate_refreshed_id_token(
     }
     if claims.aud != original.aud {
         return Err(mismatch("aud"));
+    }
+    if let (Some(new), Some(first)) = (claims.auth_time, original.auth_time) {
+        if new != first {
+            return Err(mismatch("auth_time"));
+        }
     }
     if claims.nonce.is_some() && claims.nonce != original.nonce {
         return Err(mismatch("nonce"));

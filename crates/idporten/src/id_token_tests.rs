@@ -278,3 +278,34 @@ fn refreshed_token_keeps_iss_sub_aud_and_nonce() {
         "{r:?}"
     );
 }
+
+#[test]
+fn refreshed_token_keeps_the_original_auth_time_iss_and_aud() {
+    let original = check(&sign(&claims())).unwrap();
+    let refused = |f: fn(&mut serde_json::Map<String, Value>), claim: &str| {
+        let token = with(f);
+        let r = validate_refreshed_id_token(&token, &keys().jwks, &expect(), &original, NOW);
+        assert!(
+            matches!(&r, Err(Error::RefreshedIdTokenMismatch { claim: c }) if c == claim),
+            "{claim}: {r:?}"
+        );
+    };
+    // OpenID Connect Core 12.2: auth_time is the original authentication's, not the refresh's.
+    refused(
+        |m| drop(m.insert("auth_time".into(), json!(NOW - 1))),
+        "auth_time",
+    );
+    // aud with another audience next to ours (and azp ours, so 3.1.3.7 passes): not the original aud.
+    refused(
+        |m| {
+            m.insert("aud".into(), json!(["cid", "other"]));
+            m.insert("azp".into(), json!("cid"));
+        },
+        "aud",
+    );
+    // A token without auth_time is accepted (the session keeps the login time, see TokenSet).
+    let no_auth_time = with(|m| drop(m.remove("auth_time")));
+    assert!(
+        validate_refreshed_id_token(&no_auth_time, &keys().jwks, &expect(), &original, NOW).is_ok()
+    );
+}

@@ -1,5 +1,6 @@
-//! The provider's signing keys (JWKS): parsed leniently (unusable keys are skipped), refetched at most once a
-//! minute when a token names a key we do not hold (the provider rotates its key).
+//! The provider's signing keys (JWKS): parsed leniently (unusable keys are skipped), fetched again when a token
+//! names a key we do not hold (the provider rotated its key): the first such refetch is always made, later ones at
+//! most once a minute.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -11,7 +12,7 @@ use url::Url;
 use crate::http::{parse_json, Http};
 use crate::{Clock, Error};
 
-/// At most one JWKS refetch per this many seconds.
+/// After one refetch for an unknown key, the next is made no sooner than this many seconds later.
 pub const JWKS_REFETCH_INTERVAL_SECS: i64 = 60;
 
 /// One RSA signing key from the JWKS.
@@ -128,10 +129,12 @@ fn usable_key(value: &serde_json::Value) -> Option<SigningKey> {
 
 struct Held {
     jwks: Option<Arc<Jwks>>,
-    fetched_at: i64,
+    /// When the keys were last fetched again because a token named an unknown key (`None`: never).
+    refetched_at: Option<i64>,
 }
 
-/// The JWKS of one provider, fetched on first use and refetched (rate-limited) when a token names an unknown key.
+/// The JWKS of one provider, fetched on first use and fetched again when a token names an unknown key: always the
+/// first time (a rotation right after the first fetch must not fail a login), then at most once a minute.
 pub struct JwksCache {
     url: Url,
     http: Http,
@@ -149,33 +152,50 @@ impl JwksCache {
             clock,
             held: tokio::sync::Mutex::new(Held {
                 jwks: None,
-                fetched_at: i64::MIN,
+                refetched_at: None,
             }),
             fetches: AtomicU64::new(0),
         }
     }
 
-    /// The keys, such that they hold `kid` if the provider has it: fetched when none are held, and fetched again
-    /// when `kid` is unknown and the last fetch is at least [`JWKS_REFETCH_INTERVAL_SECS`] old. The caller's
-    /// lookup then fails with [`Error::UnknownSigningKey`] if the key is still missing.
+    /// The keys, such that they hold `kid` if the provider has it: fetched when none are held; fetched again when
+    /// `kid` is unknown, unless a refetch for an unknown key happened less than [`JWKS_REFETCH_INTERVAL_SECS`]
+    /// ago. The caller's lookup then fails with [`Error::UnknownSigningKey`] if the key is still missing.
     pub async fn keys_for(&self, kid: Option<&str>) -> Result<Arc<Jwks>, Error> {
         let mut held = self.held.lock().await;
         let now = self.clock.now();
-        let must_fetch = match &held.jwks {
-            None => true,
-            Some(jwks) => {
-                jwks.lookup(kid).is_err()
-                    && now.saturating_sub(held.fetched_at) >= JWKS_REFETCH_INTERVAL_SECS
-            }
+        let fetch = match &held.jwks {
+            None => Some(false),
+            Some(jwks) if jwks.lookup(kid).is_ok() => None,
+            Some(_) => match held.refetched_at {
+                Some(at) if now.saturating_sub(at) < JWKS_REFETCH_INTERVAL_SECS => None,
+                _ => Some(true),
+            },
         };
-        if must_fetch {
-            self.fetches.fetch_add(1, Ordering::SeqCst);
-            let answer = self.http.get_bytes(&self.url).await?;
-            let jwks = Arc::new(Jwks::parse(&self.url, &answer)?);
+        if let Some(refetch) = fetch {
+            let jwks = self.fetch().await?;
             held.jwks = Some(jwks);
-            held.fetched_at = now;
+            if refetch {
+                held.refetched_at = Some(now);
+            }
         }
         Ok(held.jwks.clone().expect("fetched above"))
+    }
+
+    /// Makes sure the keys are held (fetching them when none are), without a refetch. A refresh calls this before
+    /// it spends a one-time refresh token, so that a JWKS that cannot be fetched fails while nothing is spent.
+    pub async fn ensure_loaded(&self) -> Result<(), Error> {
+        let mut held = self.held.lock().await;
+        if held.jwks.is_none() {
+            held.jwks = Some(self.fetch().await?);
+        }
+        Ok(())
+    }
+
+    async fn fetch(&self) -> Result<Arc<Jwks>, Error> {
+        self.fetches.fetch_add(1, Ordering::SeqCst);
+        let answer = self.http.get_bytes(&self.url).await?;
+        Ok(Arc::new(Jwks::parse(&self.url, &answer)?))
     }
 
     /// How many times the JWKS was fetched (for tests and diagnostics).

@@ -74,7 +74,7 @@ pub use flow::{
     current_tokens, current_tokens_with_margin, load_tokens, login, logout, save_tokens, Client,
     EndSessionOutcome, LoginEvent, LogoutOutcome, Seams,
 };
-pub use http::Http;
+pub use http::{Http, MAX_METADATA_BYTES, MAX_TOKEN_RESPONSE_BYTES};
 pub use id_token::IdTokenClaims;
 pub use token_set::{TokenSet, DEFAULT_ACCESS_LIFETIME_SECS, DEFAULT_REFRESH_MARGIN_SECS};
 
@@ -90,9 +90,10 @@ pub use browser::{
 };
 pub use listener::{served_path, Callback, ListenerOptions, LoopbackListener};
 #[cfg(feature = "keyring")]
-pub use store::KeyringTokenStore;
+pub use store::OsKeyring;
 pub use store::{
-    default_store, home_dir, FileTokenStore, StoreKey, StoreLock, StoredSecret, TokenStore,
+    default_store, home_dir, FileTokenStore, KeyringBackend, KeyringTokenStore, StoreKey,
+    StoreLock, StoredSecret, TokenStore,
 };
 
 // ---- end of helper B ----

@@ -13,10 +13,9 @@ use crate::token_request::{oauth_error, refresh_grant_form, request_tokens};
 use crate::token_set::TokenSet;
 use crate::{ClientConfig, Error, IdToken, State};
 
-/// Refreshes a session. The session must not be over; the provider's `invalid_grant` (a spent one-time token, an
-/// expired or revoked grant) becomes [`Error::SessionEnded`]; a new ID token, if any, must keep `iss`, `sub` and
-/// `aud` (OpenID Connect Core 12.2). Network and server errors pass through unchanged, so the caller can keep
-/// the stored tokens.
+/// Refreshes a session: [`spend_refresh_token`], then [`check_refreshed_id_token`]. A caller that stores the
+/// session should store [`SpentRefresh::session`] between the two (as [`crate::current_tokens`] does), so that a
+/// failure after the provider answered cannot lose a rotated one-time refresh token.
 pub async fn refresh_tokens(
     http: &Http,
     config: &ClientConfig,
@@ -25,11 +24,46 @@ pub async fn refresh_tokens(
     tokens: &TokenSet,
     now: i64,
 ) -> Result<TokenSet, Error> {
+    let spent = spend_refresh_token(http, config, metadata, jwks, tokens, now).await?;
+    check_refreshed_id_token(config, jwks, spent, tokens, now).await
+}
+
+/// A refresh whose token request succeeded: the provider has spent the old refresh token.
+pub struct SpentRefresh {
+    /// The session with the new access token and the new (or kept) refresh token, and the previous ID token:
+    /// store this at once, before anything else can fail.
+    pub session: TokenSet,
+    /// The new ID token, if one came, not yet checked.
+    id_token: Option<IdToken>,
+}
+
+impl fmt::Debug for SpentRefresh {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SpentRefresh")
+            .field("session", &self.session)
+            .field("id_token", &self.id_token)
+            .finish()
+    }
+}
+
+/// Spends the refresh token at the token endpoint. The session must not be over; the provider's keys are fetched
+/// FIRST (when none are held), so that a JWKS that cannot be fetched fails while nothing is spent. The provider's
+/// `invalid_grant` (a spent one-time token, an expired or revoked grant) becomes [`Error::SessionEnded`]; network
+/// and server errors pass through unchanged (nothing was spent as far as we know: keep the stored tokens).
+pub async fn spend_refresh_token(
+    http: &Http,
+    config: &ClientConfig,
+    metadata: &ProviderMetadata,
+    jwks: &JwksCache,
+    tokens: &TokenSet,
+    now: i64,
+) -> Result<SpentRefresh, Error> {
     if tokens.is_session_over(now) {
         return Err(Error::SessionEnded);
     }
     let refresh_token = tokens.refresh_token.as_ref().ok_or(Error::SessionEnded)?;
-    let response = request_tokens(
+    jwks.ensure_loaded().await?;
+    let mut response = request_tokens(
         http,
         config,
         metadata,
@@ -41,28 +75,37 @@ pub async fn refresh_tokens(
         Error::TokenEndpoint { error, .. } if error == "invalid_grant" => Error::SessionEnded,
         other => other,
     })?;
-    let new_claims = match &response.id_token {
-        Some(raw) => {
-            let kid = token_kid(raw.secret())?;
-            let keys = jwks.keys_for(kid.as_deref()).await?;
-            let expect = Expectations {
-                issuer: config.issuer.clone(),
-                client_id: config.client_id.clone(),
-                nonce: None,
-                acr: tokens.acr,
-                skew_secs: config.max_clock_skew_secs,
-            };
-            Some(validate_refreshed_id_token(
-                raw.secret(),
-                &keys,
-                &expect,
-                &tokens.id_claims,
-                now,
-            )?)
-        }
-        None => None,
+    let id_token = response.id_token.take();
+    Ok(SpentRefresh {
+        session: tokens.refreshed(response, None, now),
+        id_token,
+    })
+}
+
+/// Checks the ID token of a refresh, if one came (OpenID Connect Core 12.2: every check of a login's ID token but
+/// the nonce, and `iss`, `sub`, `aud` and `auth_time` as in `original`), and returns the session with it.
+pub async fn check_refreshed_id_token(
+    config: &ClientConfig,
+    jwks: &JwksCache,
+    spent: SpentRefresh,
+    original: &TokenSet,
+    now: i64,
+) -> Result<TokenSet, Error> {
+    let Some(raw) = spent.id_token else {
+        return Ok(spent.session);
     };
-    Ok(tokens.refreshed(response, new_claims, now))
+    let kid = token_kid(raw.secret())?;
+    let keys = jwks.keys_for(kid.as_deref()).await?;
+    let expect = Expectations {
+        issuer: config.issuer.clone(),
+        client_id: config.client_id.clone(),
+        nonce: None,
+        acr: original.acr,
+        skew_secs: config.max_clock_skew_secs,
+    };
+    let claims =
+        validate_refreshed_id_token(raw.secret(), &keys, &expect, &original.id_claims, now)?;
+    Ok(spent.session.with_id_token(raw, claims))
 }
 
 /// Which token is revoked (`token_type_hint`, RFC 7009 2.1).
@@ -81,6 +124,39 @@ impl TokenKind {
             Self::AccessToken => "access_token",
         }
     }
+}
+
+impl fmt::Display for TokenKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::RefreshToken => "refresh token",
+            Self::AccessToken => "access token",
+        })
+    }
+}
+
+/// A token the provider did not revoke, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotRevoked {
+    /// Which token.
+    pub token: TokenKind,
+    /// The provider's answer (e.g. `unsupported_token_type` for a structured access token).
+    pub reason: String,
+}
+
+impl fmt::Display for NotRevoked {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the {} was not revoked: {}", self.token, self.reason)
+    }
+}
+
+/// What revoking a session's tokens did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Revocation {
+    /// The tokens the provider revoked.
+    pub revoked: Vec<TokenKind>,
+    /// The tokens it refused to revoke (they stay valid until they expire).
+    pub not_revoked: Vec<NotRevoked>,
 }
 
 /// Revokes a token at the provider's revocation endpoint with the client's authentication. Returns `false` when the

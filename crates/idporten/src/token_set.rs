@@ -40,6 +40,11 @@ pub struct TokenSet {
     pub client_id: ClientId,
     /// The level asked for at login.
     pub acr: AcrLevel,
+    /// When the user authenticated, Unix seconds: the login's `auth_time` (its `iat` when it has none), kept
+    /// through every refresh, so that the 8-hour cap never slides. Absent in sessions stored by older versions
+    /// (then the ID token's claims say it).
+    #[serde(default)]
+    pub login_time: Option<i64>,
 }
 
 impl fmt::Debug for TokenSet {
@@ -55,6 +60,7 @@ impl fmt::Debug for TokenSet {
             .field("issuer", &self.issuer)
             .field("client_id", &self.client_id)
             .field("acr", &self.acr)
+            .field("login_time", &self.login_time)
             .finish()
     }
 }
@@ -79,6 +85,7 @@ impl TokenSet {
         let login_time = id_claims.auth_time.unwrap_or(id_claims.iat);
         let cap = login_time.saturating_add(VAT_SCOPE_MAX_LIFETIME_SECS as i64);
         Ok(Self {
+            login_time: Some(login_time),
             access_expires_at: access_expiry(&response, now).min(cap),
             session_expires_at: session_expiry(&response, cap, now),
             access_token: response.access_token,
@@ -95,14 +102,14 @@ impl TokenSet {
 
     /// The session after a refresh: new access token; the new refresh token if one came (one-time tokens rotate),
     /// else the old one (reusable tokens); the new ID token and claims if one came (already validated against the
-    /// old ones). The session's end never moves past the original login's cap.
+    /// old ones). The login time stays, so the session's end never moves past the original login's cap.
     pub fn refreshed(
         &self,
         response: TokenResponse,
         new_claims: Option<IdTokenClaims>,
         now: i64,
     ) -> Self {
-        let login_time = self.id_claims.auth_time.unwrap_or(self.id_claims.iat);
+        let login_time = self.authenticated_at();
         let cap = login_time.saturating_add(VAT_SCOPE_MAX_LIFETIME_SECS as i64);
         // A rotated one-time token may come with a new idle lifetime; otherwise the session end stays.
         let session_expires_at = match response.refresh_token_expires_in {
@@ -127,7 +134,21 @@ impl TokenSet {
             issuer: self.issuer.clone(),
             client_id: self.client_id.clone(),
             acr: self.acr,
+            login_time: Some(login_time),
         }
+    }
+
+    /// The same session with a new ID token (validated against the old one, OpenID Connect Core 12.2).
+    pub fn with_id_token(mut self, id_token: IdToken, claims: IdTokenClaims) -> Self {
+        self.id_token = id_token;
+        self.id_claims = claims;
+        self
+    }
+
+    /// When the user authenticated, Unix seconds (see the field `login_time`).
+    pub fn authenticated_at(&self) -> i64 {
+        self.login_time
+            .unwrap_or_else(|| self.id_claims.auth_time.unwrap_or(self.id_claims.iat))
     }
 
     /// Whether the access token expires within `margin_secs` (or has expired).
@@ -271,6 +292,38 @@ mod tests {
             t.session_expires_at - 10,
         );
         assert_eq!(late.access_expires_at, t.session_expires_at);
+    }
+
+    #[test]
+    fn a_refreshed_id_token_without_auth_time_does_not_move_the_cap() {
+        let t = login(
+            serde_json::json!({"access_token":"a","token_type":"Bearer","expires_in":120,
+            "refresh_token":"r1","refresh_token_expires_in":36000,"id_token":"x.y.z"}),
+        );
+        let cap = NOW - 100 + 8 * 3600;
+        let mut later = claims();
+        later.auth_time = None;
+        later.iat = NOW + 3600;
+        let mut session = t;
+        for hour in 1..=9 {
+            session = session.refreshed(
+                response(
+                    serde_json::json!({"access_token":"a","token_type":"Bearer","expires_in":120,
+                "refresh_token":"r","refresh_token_expires_in":36000,"id_token":"x.y.z"}),
+                ),
+                Some(later.clone()),
+                NOW + hour * 600,
+            );
+            assert_eq!(session.authenticated_at(), NOW - 100);
+            assert!(session.session_expires_at <= cap, "hour {hour}");
+            assert!(session.access_expires_at <= cap);
+        }
+        // A session stored before `login_time` existed falls back to the claims.
+        let mut old: serde_json::Value = serde_json::from_str(&session.to_json()).unwrap();
+        old.as_object_mut().unwrap().remove("login_time");
+        let old = TokenSet::from_json(&old.to_string()).unwrap();
+        assert_eq!(old.login_time, None);
+        assert_eq!(old.authenticated_at(), NOW + 3600);
     }
 
     #[test]

@@ -10,3 +10,5 @@ mod files;
 mod keyring;
 #[path = "store/lock.rs"]
 mod lock;
+#[path = "store/sealed.rs"]
+mod sealed;

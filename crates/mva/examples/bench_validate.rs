@@ -4,7 +4,7 @@
 //! ```text
 //! cargo run --release -p mva --example bench_validate -- [DIR] [REPEAT]
 //! ```
-//! DIR defaults to the shared examples; each file is validated REPEAT times (default 30).
+//! DIR defaults to the published examples kept in the crate (testdata/mva-meldingen/examples/melding); each file is validated REPEAT times (default 30).
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -12,10 +12,9 @@ use std::time::Instant;
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let dir = PathBuf::from(
-        args.next()
-            .unwrap_or_else(|| "/work/shared/data/mva-meldingen/examples/melding".into()),
-    );
+    let dir = args.next().map(PathBuf::from).unwrap_or_else(|| {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/mva-meldingen/examples/melding")
+    });
     let repeat: usize = args.next().and_then(|r| r.parse().ok()).unwrap_or(30);
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .expect("cannot read the folder")

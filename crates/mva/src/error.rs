@@ -102,6 +102,18 @@ pub enum MvaError {
         /// The start of the body.
         body: String,
     },
+    /// An answer's body is larger than the client accepts for it (see [`crate::response`]).
+    #[error("{step}: the answer from {url} is too large: {} the limit of {limit} bytes for this answer; refused without reading it all. A real service never sends that much: check the endpoint", match .declared { Some(n) => format!("it declares {n} bytes, over"), None => "it goes on past".to_string() })]
+    ResponseTooLarge {
+        /// The step of the flow.
+        step: &'static str,
+        /// The address (never with a token).
+        url: String,
+        /// The most accepted, in bytes.
+        limit: usize,
+        /// The size the answer declared (`Content-Length`), when it declared one.
+        declared: Option<u64>,
+    },
     /// The answer could not be understood.
     #[error("{step}: the service's answer could not be understood: {detail}")]
     Protocol {

@@ -1,6 +1,7 @@
 //! Findings: what a validation found, where, how serious, in words a user understands.
 
 use std::fmt;
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
@@ -83,30 +84,82 @@ impl Finding {
     }
 }
 
-impl fmt::Display for Finding {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let sev = match self.severity {
+impl Finding {
+    /// This finding as one line that names the file it is in (see [`FindingInFile`]).
+    pub fn in_file<'a>(&'a self, file: &'a Path) -> FindingInFile<'a> {
+        FindingInFile {
+            file,
+            finding: self,
+        }
+    }
+}
+
+impl Severity {
+    /// `error`, `deviation` or `warning`.
+    pub fn as_str(self) -> &'static str {
+        match self {
             Severity::Warning => "warning",
             Severity::Deviation => "deviation",
             Severity::Error => "error",
-        };
-        write!(f, "{sev}")?;
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One line, in the form editors and CI annotate: `LINE:COLUMN: severity [mvaKode N] PATH: message [CODE]`; the
+/// parts that are not known are left out (`severity: message` at the least). [`Finding::in_file`] puts `FILE:` in
+/// front, as `mva validate` and `mva submit` print it.
+///
+/// ```
+/// use mva::{Finding, FindingKind, Severity};
+/// let mut f = Finding::new(Severity::Error, FindingKind::Schema, "bad value").at("/mvaMeldingDto/x");
+/// f.line = Some(39);
+/// f.column = Some(5);
+/// f.code = Some("XSD".into());
+/// assert_eq!(f.to_string(), "39:5: error /mvaMeldingDto/x: bad value [XSD]");
+/// assert_eq!(
+///     f.in_file(std::path::Path::new("r.xml")).to_string(),
+///     "r.xml:39:5: error /mvaMeldingDto/x: bad value [XSD]"
+/// );
+/// ```
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (self.line, self.column) {
-            (Some(l), Some(c)) => write!(f, " at line {l}, column {c}")?,
-            (Some(l), None) => write!(f, " at line {l}")?,
+            (Some(l), Some(c)) => write!(f, "{l}:{c}: ")?,
+            (Some(l), None) => write!(f, "{l}: ")?,
             _ => {}
         }
-        if let Some(p) = &self.path {
-            write!(f, " ({p})")?;
-        }
+        write!(f, "{}", self.severity)?;
         if let Some(k) = &self.mva_code {
             write!(f, " [mvaKode {k}]")?;
+        }
+        if let Some(p) = &self.path {
+            write!(f, " {p}")?;
         }
         write!(f, ": {}", self.message)?;
         if let Some(c) = &self.code {
             write!(f, " [{c}]")?;
         }
         Ok(())
+    }
+}
+
+/// A finding with the file it is in: `FILE:LINE:COLUMN: severity [mvaKode N] PATH: message [CODE]`.
+#[derive(Debug, Clone, Copy)]
+pub struct FindingInFile<'a> {
+    file: &'a Path,
+    finding: &'a Finding,
+}
+
+impl fmt::Display for FindingInFile<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let gap = if self.finding.line.is_some() { "" } else { " " };
+        write!(f, "{}:{gap}{}", self.file.display(), self.finding)
     }
 }
 

@@ -104,6 +104,10 @@ async fn main() {
             ("code_verifier", verifier),
             ("client_id", sim::REFRESH_TEST_CLIENT_ID),
         ])
+        .basic_auth(
+            sim::REFRESH_TEST_CLIENT_ID,
+            Some(sim::REFRESH_TEST_CLIENT_SECRET),
+        )
         .send()
         .await
         .unwrap()
@@ -122,6 +126,10 @@ async fn main() {
                 ("refresh_token", refresh.as_str()),
                 ("client_id", sim::REFRESH_TEST_CLIENT_ID),
             ])
+            .basic_auth(
+                sim::REFRESH_TEST_CLIENT_ID,
+                Some(sim::REFRESH_TEST_CLIENT_SECRET),
+            )
             .send()
             .await
             .unwrap()

@@ -1,6 +1,7 @@
 //! The simulator's registered clients: the built-in ones and those from `[[integration]]` tables.
 
 use idporten::integration::{ApplicationType, ClientAuthMethod, Integration, RefreshTokenType};
+use idporten::integration_check::{check_login_rules, Severity};
 use jsonwebtoken::DecodingKey;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -14,37 +15,56 @@ pub use idporten::{SHARED_TEST_CLIENT_ID, SHARED_TEST_REDIRECT_URI};
 /// `http://localhost:8988/auth/loginsuccess`, back URI `/auth/logincancelled`, post-logout `/auth/logoutsuccess`).
 pub const GUIDE_EXAMPLE_CLIENT_ID: &str = "5b1d9e62-2f5f-4d35-8f0e-6a1f3c2b7e44";
 
-/// The client_id of the built-in client for tests of refresh: public, native, grant types authorization_code and
+/// The client_id of the built-in client for tests of refresh: web (confidential, as ID-porten requires for refresh
+/// tokens), `client_secret_basic` with [`REFRESH_TEST_CLIENT_SECRET`], grant types authorization_code and
 /// refresh_token, one-time refresh tokens, redirect URIs `http://127.0.0.1:0/callback` (any port) and
 /// `http://localhost:12345/token`.
 pub const REFRESH_TEST_CLIENT_ID: &str = "mva-sim-refresh-client";
 
+/// The client secret of [`REFRESH_TEST_CLIENT_ID`] (a published test value: the simulator is for tests only).
+pub const REFRESH_TEST_CLIENT_SECRET: &str = "mva-sim-refresh-client-secret";
+
+/// The client_id of the built-in public desktop client for tests on any loopback port: native, no client
+/// authentication, authorization_code only (no refresh tokens, as for every public client of ID-porten), redirect
+/// URIs `http://127.0.0.1:0/callback` (any port) and `http://localhost:12345/token`.
+pub const LOOPBACK_TEST_CLIENT_ID: &str = "mva-sim-loopback-client";
+
 /// The scope a client needs to call `/introspect`.
 pub const INTROSPECTION_SCOPE: &str = "idporten:tokeninfo";
 
-/// The three built-in integrations: the Tax Administration's shared test client, the guide's example and the
-/// refresh test client.
+/// The four built-in integrations: the Tax Administration's shared test client, the guide's example, the refresh
+/// test client (web) and the loopback test client (native, public).
 pub fn built_in_integrations() -> Vec<Integration> {
-    let refresh = Integration {
-        client_id: REFRESH_TEST_CLIENT_ID.into(),
-        name: "mva-sim refresh test client".into(),
+    let loopback = Integration {
+        client_id: LOOPBACK_TEST_CLIENT_ID.into(),
+        name: "mva-sim loopback test client".into(),
         description:
-            "Built into the simulator for tests of refresh: public, native, one-time refresh tokens"
+            "Built into the simulator for tests: public, native, any loopback port, no refresh"
                 .into(),
-        grant_types: vec!["authorization_code".into(), "refresh_token".into()],
         redirect_uris: vec![
             "http://127.0.0.1:0/callback".into(),
             SHARED_TEST_REDIRECT_URI.into(),
         ],
-        refresh_token_type: RefreshTokenType::OneTime,
-        application_type: ApplicationType::Native,
-        client_authentication: ClientAuthMethod::None,
         ..Integration::skatteetaten_shared_test_client()
+    };
+    let refresh = Integration {
+        client_id: REFRESH_TEST_CLIENT_ID.into(),
+        name: "mva-sim refresh test client".into(),
+        description:
+            "Built into the simulator for tests of refresh: web, client_secret_basic, one-time refresh tokens"
+                .into(),
+        grant_types: vec!["authorization_code".into(), "refresh_token".into()],
+        refresh_token_type: RefreshTokenType::OneTime,
+        application_type: ApplicationType::Web,
+        client_authentication: ClientAuthMethod::ClientSecretBasic,
+        client_secret: Some(REFRESH_TEST_CLIENT_SECRET.into()),
+        ..loopback.clone()
     };
     vec![
         Integration::skatteetaten_shared_test_client(),
         Integration::guide_example(GUIDE_EXAMPLE_CLIENT_ID),
         refresh,
+        loopback,
     ]
 }
 
@@ -64,7 +84,9 @@ impl std::fmt::Debug for Client {
 }
 
 impl Client {
-    /// Registers an integration, checking what the simulator needs from it.
+    /// Registers an integration, checking what the simulator needs from it and every rule of
+    /// [`idporten::integration_check::check_login_rules`] (the rules `mva integration check` applies to grant types,
+    /// client type, URIs and lifetimes): refresh tokens only for web clients that authenticate, as in ID-porten.
     pub fn register(integration: Integration) -> Result<Self, Error> {
         let bad = |reason: String| Error::InvalidIntegration {
             client_id: integration.client_id.clone(),
@@ -79,6 +101,17 @@ impl Client {
             .chain(&integration.post_logout_redirect_uris)
         {
             idporten::RedirectUri::parse(uri).map_err(|e| bad(e.to_string()))?;
+        }
+        let broken: Vec<String> = check_login_rules(&integration)
+            .into_iter()
+            .filter(|f| f.severity == Severity::Error)
+            .map(|f| f.to_string())
+            .collect();
+        if !broken.is_empty() {
+            return Err(bad(format!(
+                "ID-porten would refuse this registration (the rules of `mva integration check`): {}",
+                broken.join(" | ")
+            )));
         }
         let method = integration.client_authentication;
         if matches!(
@@ -122,12 +155,13 @@ impl Client {
             .any(|r| redirect_matches(r, uri))
     }
 
-    /// Whether `uri` is a registered post-logout redirect URI (exactly).
+    /// Whether `uri` is a registered post-logout redirect URI: exactly, or, like a redirect URI, any port for a
+    /// registered `http://127.0.0.1:0/...` (a desktop client's loopback listener).
     pub fn accepts_post_logout_uri(&self, uri: &str) -> bool {
         self.integration
             .post_logout_redirect_uris
             .iter()
-            .any(|r| r == uri)
+            .any(|r| redirect_matches(r, uri))
     }
 
     /// The client's keys for `private_key_jwt` with this `kid`. Keys loaded from PEM have no kid and match any.

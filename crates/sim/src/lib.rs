@@ -12,8 +12,10 @@
 //! # Ok(()) }
 //! ```
 //!
-//! The ID-porten part follows /work/shared/spec/idporten.md; see the crate README for the configuration file, the
-//! built-in clients and persons, headless login and the admin API.
+//! The ID-porten part follows ID-porten's documentation (docs.digdir.no) and the Tax Administration's guide (GitHub
+//! repository `Skatteetaten/mva-meldingen`); see the crate README for the configuration file, the built-in clients
+//! and persons, headless login and the admin API (which answers only the simulator's own `Host` names and only JSON
+//! POSTs, see [`guard`]).
 #![warn(missing_docs)]
 
 pub mod admin;
@@ -25,11 +27,13 @@ pub mod conn;
 pub mod endpoints;
 mod error;
 pub mod faults;
+pub mod guard;
 pub mod keys;
 pub mod model;
 pub mod mva;
 pub mod observe;
 pub mod person;
+pub mod serve;
 mod server;
 mod state;
 pub mod store;
@@ -38,10 +42,11 @@ pub mod verifier;
 
 pub use clients::SHARED_TEST_REDIRECT_URI;
 pub use clients::{
-    GUIDE_EXAMPLE_CLIENT_ID, INTROSPECTION_SCOPE, REFRESH_TEST_CLIENT_ID, SHARED_TEST_CLIENT_ID,
+    GUIDE_EXAMPLE_CLIENT_ID, INTROSPECTION_SCOPE, LOOPBACK_TEST_CLIENT_ID, REFRESH_TEST_CLIENT_ID,
+    REFRESH_TEST_CLIENT_SECRET, SHARED_TEST_CLIENT_ID,
 };
 pub use config::{SimConfig, SimSettings, DEFAULT_PORT};
 pub use error::Error;
-pub use faults::{Fault, Faults, Forgery};
+pub use faults::{CallbackForgery, Fault, Faults, Forgery};
 pub use server::{app, start, SimHandle};
 pub use state::{Inner, SimState};

@@ -7,6 +7,7 @@ use crate::clients::ClientRegistry;
 use crate::clock::Clock;
 use crate::config::{SimConfig, SimSettings};
 use crate::faults::Faults;
+use crate::guard::AllowedHosts;
 use crate::keys::{KeySet, SigningKey};
 use crate::model::random_token;
 use crate::observe::{RequestLog, Stats};
@@ -45,6 +46,8 @@ pub struct Inner {
     pub salt: String,
     /// The `[mva]` table, for the VAT services.
     pub mva: crate::mva::MvaSimConfig,
+    /// The `Host` names the simulator answers to.
+    pub allowed_hosts: AllowedHosts,
 }
 
 impl Deref for SimState {
@@ -55,11 +58,23 @@ impl Deref for SimState {
 }
 
 impl SimState {
-    /// Builds the state for `config` with the given issuer and first signing key.
+    /// Builds the state for `config` with the given issuer and first signing key. It answers to the issuer's host
+    /// (and to 127.0.0.1, localhost and [::1] when the issuer is on loopback).
     pub fn new(config: &SimConfig, issuer: String, key: SigningKey) -> Result<Self, Error> {
+        Self::listening(config, issuer, key, None)
+    }
+
+    /// [`SimState::new`] for a simulator listening on `local_port`, which it also answers to on loopback.
+    pub fn listening(
+        config: &SimConfig,
+        issuer: String,
+        key: SigningKey,
+        local_port: Option<u16>,
+    ) -> Result<Self, Error> {
         config.check()?;
         let issuer = issuer.trim_end_matches('/').to_string();
         Ok(Self(Arc::new(Inner {
+            allowed_hosts: AllowedHosts::new(&issuer, local_port),
             issuer,
             settings: config.sim.clone(),
             clients: ClientRegistry::new(&config.integrations)?,

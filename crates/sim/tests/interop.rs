@@ -70,8 +70,12 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// The simulator with headless login and the clients the check scripts use: a public native client with refresh
-/// and a post-logout URI, and one client per authentication method.
+/// The client secret of `interop-web`, the check scripts' main client.
+const WEB_SECRET: &str = "interop-web-secret-0123456789";
+
+/// The simulator with headless login and the clients the check scripts use: a web client with refresh tokens
+/// (client_secret_basic, as ID-porten requires for refresh) and a post-logout URI, and one client per
+/// authentication method.
 fn check_config(public_jwks: &str) -> sim::SimConfig {
     let toml = format!(
         r#"
@@ -79,13 +83,14 @@ fn check_config(public_jwks: &str) -> sim::SimConfig {
 headless_login = true
 
 [[integration]]
-client_id = "interop-public"
-name = "interop public client"
+client_id = "interop-web"
+name = "interop web client"
 organisation_number = "310000019"
 scopes = ["openid", "skatteetaten:mvameldingvalidering", "skatteetaten:mvameldinginnsending"]
 grant_types = ["authorization_code", "refresh_token"]
-client_authentication = "none"
-application_type = "native"
+client_authentication = "client_secret_basic"
+client_secret = "{WEB_SECRET}"
+application_type = "web"
 redirect_uris = ["http://localhost:12345/token"]
 post_logout_redirect_uris = ["http://localhost:12345/logout"]
 refresh_token_type = "one-time"
@@ -167,7 +172,9 @@ async fn check_script_args(tmp: &Path) -> (sim::SimHandle, Vec<String>) {
         "--profile".into(),
         "sim".into(),
         "--client".into(),
-        "interop-public".into(),
+        "interop-web".into(),
+        "--client-secret".into(),
+        WEB_SECRET.into(),
         "--post-logout-uri".into(),
         "http://localhost:12345/logout".into(),
         "--secret-basic".into(),
@@ -224,7 +231,9 @@ async fn third_party_clients_reject_every_forged_id_token() {
                 "openid-client-check.mjs",
                 &issuer,
                 "--client",
-                "interop-public",
+                "interop-web",
+                "--client-secret",
+                WEB_SECRET,
                 "--only",
                 first,
             ];
@@ -238,7 +247,9 @@ async fn third_party_clients_reject_every_forged_id_token() {
                 "authlib_check.py",
                 &issuer,
                 "--client",
-                "interop-public",
+                "interop-web",
+                "--client-secret",
+                WEB_SECRET,
                 "--only",
                 first,
             ];
@@ -267,6 +278,8 @@ async fn third_party_clients_reject_every_forged_id_token() {
             BadSignature,
             AlgNone,
             UnknownKid,
+            Hs256PublicKey,
+            MissingSub,
         ] {
             sim.faults().forge_next_id_token(forgery);
             let out = if name == "authlib" {
@@ -336,7 +349,7 @@ fn auth_request(issuer: &str, port: u16, locale: &str, acr: &str) -> AuthRequest
     let challenge = B64.encode(Sha256::digest(verifier.as_bytes()));
     let query = serde_urlencoded::to_string([
         ("response_type", "code"),
-        ("client_id", sim::REFRESH_TEST_CLIENT_ID),
+        ("client_id", sim::LOOPBACK_TEST_CLIENT_ID),
         ("redirect_uri", &redirect_uri),
         ("scope", SCOPE),
         ("state", &state),
@@ -426,7 +439,7 @@ async fn browser_login(
             ("code", &code),
             ("redirect_uri", &req.redirect_uri),
             ("code_verifier", &req.verifier),
-            ("client_id", sim::REFRESH_TEST_CLIENT_ID),
+            ("client_id", sim::LOOPBACK_TEST_CLIENT_ID),
         ])
         .send()
         .await
@@ -532,7 +545,7 @@ async fn chromium_cancel_and_refused_person_are_reported() {
         .await
         .unwrap();
 
-    // Cancel: the refresh test client has no back URI, so the browser returns with error=access_denied.
+    // Cancel: the loopback test client has no back URI, so the browser returns with error=access_denied.
     let (port, seen) = listener().await;
     let req = auth_request(&sim.issuer(), port, "nb", "idporten-loa-substantial");
     let out = browser(&["--cancel", &req.url]).await;

@@ -13,6 +13,10 @@ mod discovery;
 mod endpoints;
 #[path = "sim/faults.rs"]
 mod faults;
+#[path = "sim/guard.rs"]
+mod guard;
+#[path = "sim/limits.rs"]
+mod limits;
 #[path = "sim/logging.rs"]
 mod logging;
 #[path = "sim/login_page.rs"]

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Prepares the token-endpoint load of the benchmark: fresh authorization codes (one urlencoded token request body
 // per line, ready for wrk) or refresh tokens (one per line), obtained by logging in over HTTP.
-// Usage: node bench/mint.mjs ISSUER --profile sim|oidc-provider --client ID --redirect-uri URI
+// Usage: node bench/mint.mjs ISSUER --profile sim|oidc-provider --client ID [--client-secret S] --redirect-uri URI
 //          --mode codes|refresh --count N [--concurrency C] --out FILE
+// --client-secret: the client authenticates with client_secret_post (the secret goes into every token body).
 // The output file holds live credentials of a throw-away local provider; it is written with mode 600.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -19,6 +20,7 @@ const opt = (name, dflt) => {
 const issuer = args[0];
 const profile = opt('profile');
 const client = opt('client');
+const secret = opt('client-secret', '');
 const redirectUri = opt('redirect-uri');
 const mode = opt('mode');
 const count = Number(opt('count'));
@@ -39,7 +41,9 @@ async function one() {
   const back = await login(new HttpBrowser(), url.href, redirectUri, { profile });
   const code = back.url && new URL(back.url).searchParams.get('code');
   if (!code) throw new Error(`login failed: ${back.url ?? `page ${back.page?.status}`}`);
-  const body = new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier, client_id: client }).toString();
+  const form = { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier, client_id: client };
+  if (secret) form.client_secret = secret;
+  const body = new URLSearchParams(form).toString();
   if (mode === 'codes') return body;
   const r = await fetch(meta.token_endpoint, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
   const t = await r.json();

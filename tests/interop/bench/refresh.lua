@@ -1,6 +1,6 @@
 -- wrk script: refresh-token grants with one-time (rotating) refresh tokens. Each response's new refresh token goes
 -- back into the thread's pool, so a few tokens per connection keep the load going.
--- wrk -tN ... -s refresh.lua URL/token -- TOKENS_FILE CLIENT_ID N
+-- wrk -tN ... -s refresh.lua URL/token -- TOKENS_FILE CLIENT_ID N [CLIENT_SECRET]   (secret: client_secret_post)
 local threads = {}
 function setup(thread)
   thread:set("id", #threads)
@@ -15,6 +15,7 @@ function init(args)
     i = i + 1
   end
   client = args[2]
+  secret = args[4]
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 end
@@ -23,7 +24,8 @@ local function encode(s)
 end
 function request()
   local token = table.remove(pool) or "exhausted"
-  return wrk.format(nil, nil, nil, "grant_type=refresh_token&client_id=" .. client .. "&refresh_token=" .. encode(token))
+  local auth = secret and ("&client_secret=" .. encode(secret)) or ""
+  return wrk.format(nil, nil, nil, "grant_type=refresh_token&client_id=" .. client .. auth .. "&refresh_token=" .. encode(token))
 end
 function response(status, headers, body)
   local token = body:match('"refresh_token":"([^"]+)"')

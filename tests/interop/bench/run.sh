@@ -23,7 +23,10 @@ chmod 700 "$OUT"
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 SIM_BIN=${SIM_BIN:-}
 SHARED_CLIENT=23cc2587-ea4e-4a5f-aa5c-dfce3d6c5f09
-SIM_CLIENT=mva-sim-refresh-client
+# The sim gives refresh tokens only to web clients that authenticate (as ID-porten): a client_secret_post client,
+# so that the load is still one urlencoded body per request.
+SIM_CLIENT=bench-web-client
+SIM_SECRET=bench-web-client-secret-for-tests-only
 REDIRECT=http://localhost:12345/token
 PIDS=()
 
@@ -78,9 +81,18 @@ bench() {
 }
 
 : >"$OUT/rows.md"
-cat >"$OUT/sim.toml" <<'EOF'
+cat >"$OUT/sim.toml" <<EOF
 [sim]
 headless_login = true
+
+[[integration]]
+client_id = "$SIM_CLIENT"
+scopes = ["openid", "skatteetaten:mvameldingvalidering", "skatteetaten:mvameldinginnsending"]
+grant_types = ["authorization_code", "refresh_token"]
+application_type = "web"
+client_authentication = "client_secret_post"
+client_secret = "$SIM_SECRET"
+redirect_uris = ["$REDIRECT"]
 EOF
 
 log "starting the simulator"
@@ -99,15 +111,15 @@ for s in sim op; do
 done
 
 # Refresh: a pool of one-time refresh tokens per server; each response's new token is reused (refresh.lua).
-node "$INTEROP/bench/mint.mjs" "$SIM" --profile sim --client $SIM_CLIENT --redirect-uri $REDIRECT --mode refresh --count 256 --out "$OUT/sim-rt.txt"
-bench sim refresh $SIM_PID "$SIM/token" "$HERE/refresh.lua" "$OUT/sim-rt.txt" $SIM_CLIENT $THREADS
+node "$INTEROP/bench/mint.mjs" "$SIM" --profile sim --client $SIM_CLIENT --client-secret $SIM_SECRET --redirect-uri $REDIRECT --mode refresh --count 256 --out "$OUT/sim-rt.txt"
+bench sim refresh $SIM_PID "$SIM/token" "$HERE/refresh.lua" "$OUT/sim-rt.txt" $SIM_CLIENT $THREADS $SIM_SECRET
 node "$INTEROP/bench/mint.mjs" "$OP" --profile oidc-provider --client $SHARED_CLIENT --redirect-uri $REDIRECT --mode refresh --count 256 --out "$OUT/op-rt.txt"
 bench op refresh $OP_PID "$OP/token" "$HERE/refresh.lua" "$OUT/op-rt.txt" $SHARED_CLIENT $THREADS
 
 # Authorization code + PKCE: codes minted just before the run (the sim's codes live 30 s, as ID-porten's).
 SIM_CODES=${SIM_CODES:-15000}
 OP_CODES=${OP_CODES:-25000}
-node "$INTEROP/bench/mint.mjs" "$SIM" --profile sim --client $SIM_CLIENT --redirect-uri $REDIRECT --mode codes --count "$SIM_CODES" --concurrency 64 --out "$OUT/sim-codes.txt"
+node "$INTEROP/bench/mint.mjs" "$SIM" --profile sim --client $SIM_CLIENT --client-secret $SIM_SECRET --redirect-uri $REDIRECT --mode codes --count "$SIM_CODES" --concurrency 64 --out "$OUT/sim-codes.txt"
 bench sim code $SIM_PID "$SIM/token" "$HERE/code.lua" "$OUT/sim-codes.txt" $THREADS
 node "$INTEROP/bench/mint.mjs" "$OP" --profile oidc-provider --client $SHARED_CLIENT --redirect-uri $REDIRECT --mode codes --count "$OP_CODES" --concurrency 32 --out "$OUT/op-codes.txt"
 bench op code $OP_PID "$OP/token" "$HERE/code.lua" "$OUT/op-codes.txt" $THREADS

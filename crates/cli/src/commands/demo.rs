@@ -39,11 +39,15 @@ pub async fn run(args: DemoArgs) -> Result<u8> {
 }
 
 async fn demo(issuer: &str, args: &DemoArgs) -> Result<u8> {
-    let config = ClientConfig::new(
+    let mut config = ClientConfig::new(
         idporten::Issuer::parse(issuer)?,
         ClientId::new(sim::REFRESH_TEST_CLIENT_ID),
         RedirectUri::parse("http://127.0.0.1:0/callback")?,
     );
+    // A web client, as ID-porten requires for refresh tokens; the secret is the simulator's published test value.
+    config.client_auth = idporten::ClientAuth::ClientSecretBasic(idporten::ClientSecret::new(
+        sim::REFRESH_TEST_CLIENT_SECRET,
+    ));
     let key = idporten::StoreKey::new(config.issuer.clone(), config.client_id.clone());
     let client = idporten::Client::discover(config, idporten::Seams::default()).await?;
     // The demo keeps its session only for this run: in a private temporary directory, removed at the end.

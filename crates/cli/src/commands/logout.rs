@@ -55,9 +55,14 @@ pub async fn run(ctx: &ProfileSettings, args: LogoutArgs) -> Result<u8> {
         false,
     )
     .await?;
+    for not_revoked in &outcome.not_revoked {
+        eprintln!(
+            "The provider did not revoke a token: {not_revoked}; it stays valid until it expires"
+        );
+    }
     if outcome.revoked {
         eprintln!("Revoked the tokens at the provider");
-    } else {
+    } else if outcome.not_revoked.is_empty() {
         eprintln!("The provider offers no revocation; the tokens stay valid until they expire");
     }
     match outcome.end_session {

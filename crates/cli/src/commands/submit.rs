@@ -4,6 +4,7 @@
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::cli::SubmitArgs;
 use crate::commands::vat;
@@ -21,13 +22,35 @@ pub async fn run(ctx: &ProfileSettings, args: SubmitArgs) -> Result<u8> {
         .iter()
         .map(|p| mva::Attachment::from_path(p))
         .collect::<Result<Vec<_>, _>>()?;
-    let submission = match &args.envelope {
+    let built = match &args.envelope {
         Some(path) => {
             let envelope =
                 std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-            mva::Submission::with_envelope(return_xml, envelope, attachments)?
+            mva::Submission::with_envelope(return_xml, envelope, attachments)
         }
-        None => mva::Submission::build(return_xml, attachments, &envelope_options())?,
+        None => mva::Submission::build(return_xml, attachments, &envelope_options()),
+    };
+    let submission = match built {
+        Ok(s) => s,
+        Err(mva::MvaError::InvalidDocument { what, findings }) => {
+            // The same lines as `mva validate` prints (an envelope built here has no file to name).
+            let file = match what {
+                "return" => Some(args.file.as_path()),
+                _ => args.envelope.as_deref(),
+            };
+            for f in &findings {
+                match file {
+                    Some(path) => eprintln!("{}", f.in_file(path)),
+                    None => eprintln!("{f}"),
+                }
+            }
+            eprintln!(
+                "mva: the {what} is not valid ({} finding(s) above); nothing was sent",
+                findings.len()
+            );
+            return Ok(exit::FINDINGS);
+        }
+        Err(e) => return Err(e.into()),
     };
     if submission.organisation() != &org {
         bail!(
@@ -47,9 +70,42 @@ pub async fn run(ctx: &ProfileSettings, args: SubmitArgs) -> Result<u8> {
         bail!("--poll-interval must be a positive number of seconds");
     }
     options.poll_interval = std::time::Duration::from_secs_f64(args.poll_interval);
+    options.checkpoints = pause_hook_from_env()?;
     let outcome = submit_with_progress(&client, &submission, &options).await?;
     report(&outcome, args.json)?;
     Ok(exit::SUCCESS)
+}
+
+/// TEST ONLY: the environment variable naming a checkpoint (`exchanged`, `instance-created`, `filled-in:unrecorded`,
+/// ...; see `mva::submission::checkpoint`) at which `mva submit` stops: it prints `PAUSED <checkpoint>` on stderr and
+/// waits to be killed. The crash tests use it to kill a submission at an exact step. Never set it in normal use.
+pub const PAUSE_ENV: &str = "MVA_SUBMIT_PAUSE_AT";
+
+/// Stops a submission at one checkpoint (through the library's checkpoint seam; the library itself never waits).
+struct PauseAt(mva::submission::Checkpoint);
+
+impl mva::submission::CheckpointHook for PauseAt {
+    fn reached(&self, at: mva::submission::Checkpoint) -> mva::submission::CheckpointFuture<'_> {
+        Box::pin(async move {
+            if at == self.0 {
+                eprintln!("PAUSED {at}");
+                std::future::pending::<()>().await;
+            }
+        })
+    }
+}
+
+/// The pause hook [`PAUSE_ENV`] asks for, if any.
+fn pause_hook_from_env() -> Result<Option<Arc<dyn mva::submission::CheckpointHook>>> {
+    match std::env::var(PAUSE_ENV) {
+        Ok(name) => {
+            let at = name
+                .parse()
+                .map_err(|e: String| anyhow::anyhow!("{PAUSE_ENV}: {e}"))?;
+            Ok(Some(Arc::new(PauseAt(at))))
+        }
+        Err(_) => Ok(None),
+    }
 }
 
 /// Who and when, for the envelope (opprettetAv, opprettingstidspunkt).

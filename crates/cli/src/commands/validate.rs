@@ -4,7 +4,7 @@
 use anyhow::Result;
 use mva::{DocumentKind, Finding, Report, Severity};
 use serde::Serialize;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::cli::ValidateArgs;
 use crate::commands::vat;
@@ -162,7 +162,7 @@ fn print_results(results: &[FileResult], invalid: usize) {
             } else {
                 others += 1;
             }
-            println!("{}", finding_line(&r.file, f));
+            println!("{}", f.in_file(&r.file));
         }
         if let Some(s) = &r.service {
             println!("{}: validation service: {:?}", r.file.display(), s.verdict);
@@ -173,32 +173,4 @@ fn print_results(results: &[FileResult], invalid: usize) {
         results.len(),
         results.len() - invalid
     );
-}
-
-/// `FILE:LINE:COLUMN: severity [mvaKode N] PATH: message`, the format editors and CI understand.
-fn finding_line(file: &Path, f: &Finding) -> String {
-    let mut line = file.display().to_string();
-    if let Some(l) = f.line {
-        line.push_str(&format!(":{l}"));
-        if let Some(c) = f.column {
-            line.push_str(&format!(":{c}"));
-        }
-    }
-    let severity = match f.severity {
-        Severity::Error => "error",
-        Severity::Deviation => "deviation",
-        Severity::Warning => "warning",
-    };
-    line.push_str(&format!(": {severity}"));
-    if let Some(code) = &f.mva_code {
-        line.push_str(&format!(" [mvaKode {code}]"));
-    }
-    if let Some(path) = &f.path {
-        line.push_str(&format!(" {path}"));
-    }
-    line.push_str(&format!(": {}", f.message));
-    if let Some(code) = &f.code {
-        line.push_str(&format!(" [{code}]"));
-    }
-    line
 }

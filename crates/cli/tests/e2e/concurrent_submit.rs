@@ -3,33 +3,17 @@
 
 use std::process::Stdio;
 
-use crate::harness::{repo_root, Home, Sim, PERSON};
+use crate::harness::{repo_root, Sim, PERSON};
+use crate::vat::logged_in;
 
-const CLIENT: &str = sim::REFRESH_TEST_CLIENT_ID;
+/// The simulator's web client (`Home::web_client()` sends its secret).
 const ORG: &str = "310000019";
-
-fn logged_in(sim: &Sim) -> Home {
-    let home = Home::new();
-    home.run(&[
-        "login",
-        "--issuer",
-        &sim.issuer(),
-        "--client-id",
-        CLIENT,
-        "--redirect-uri",
-        "http://127.0.0.1:0/callback",
-        "--browser-command",
-        &Sim::headless_browser(PERSON),
-    ])
-    .expect(0);
-    home
-}
 
 /// Starts `n` `mva submit` of the same return at once and checks that all succeed with the same instance while
 /// the simulator received one instance and one filing.
 fn submit_at_once(n: usize) {
     let sim = Sim::start();
-    let home = logged_in(&sim);
+    let home = logged_in(&sim, PERSON);
     let file = home.dir.path().join("return.xml");
     let xml = std::fs::read_to_string(repo_root().join("crates/cli/assets/demo-mvamelding.xml"))
         .unwrap()

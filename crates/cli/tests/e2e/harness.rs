@@ -19,19 +19,39 @@ pub fn repo_root() -> PathBuf {
 /// A person of the simulator's built-in test persons.
 pub const PERSON: &str = "01818510078";
 
-/// A temporary `MVA_HOME` and a way to run `mva` in it.
+/// A temporary `MVA_HOME`, a temporary working directory, and a way to run `mva` in them.
 pub struct Home {
+    /// `MVA_HOME`: tokens, cache, journal.
     pub dir: tempfile::TempDir,
+    /// The working directory of every `mva` run, so that what a command writes to `.` (receipts without `--out`,
+    /// `./mva-demo`) lands here and never in the source tree (cargo runs tests in the crate's directory).
+    pub work: tempfile::TempDir,
+    /// Extra environment of every `mva` run.
+    env: Vec<(&'static str, &'static str)>,
 }
 
 impl Home {
     pub fn new() -> Self {
         Self {
             dir: tempfile::tempdir().unwrap(),
+            work: tempfile::tempdir().unwrap(),
+            env: vec![],
         }
     }
 
-    /// `mva ARGS` with MVA_HOME set and no other MVA_* variable from the outside.
+    /// A home whose every `mva` run authenticates as the simulator's web client with refresh tokens
+    /// (`sim::REFRESH_TEST_CLIENT_ID`; ID-porten gives refresh tokens only to web clients that authenticate).
+    pub fn web_client() -> Self {
+        Self {
+            env: vec![
+                ("MVA_CLIENT_AUTH", "client_secret_basic"),
+                ("MVA_CLIENT_SECRET", sim::REFRESH_TEST_CLIENT_SECRET),
+            ],
+            ..Self::new()
+        }
+    }
+
+    /// `mva ARGS` with MVA_HOME set, the temporary working directory, and no other MVA_* variable from the outside.
     pub fn mva(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_mva"));
         for (key, _) in std::env::vars() {
@@ -39,8 +59,10 @@ impl Home {
                 cmd.env_remove(key);
             }
         }
-        cmd.env("MVA_HOME", self.dir.path())
+        cmd.current_dir(self.work.path())
+            .env("MVA_HOME", self.dir.path())
             .env("NO_COLOR", "1")
+            .envs(self.env.iter().copied())
             .args(args);
         cmd.stdin(Stdio::null());
         cmd

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::harness::{Home, Sim, PERSON};
 
+/// The simulator's web client (`Home::web_client()` sends its secret).
 const CLIENT: &str = sim::REFRESH_TEST_CLIENT_ID;
 const REDIRECT: &str = "http://127.0.0.1:0/callback";
 
@@ -56,7 +57,7 @@ fn headless(dir: &Path) -> String {
 #[test]
 fn the_page_says_logged_in_only_after_the_session_is_stored() {
     let sim = Sim::start();
-    let home = Home::new();
+    let home = Home::web_client();
     let dir = tempfile::tempdir().unwrap();
     login(&home, &sim, &headless(dir.path()), &[]).expect(0);
     let (status, html) = final_page(dir.path());
@@ -71,7 +72,7 @@ fn the_page_says_logged_in_only_after_the_session_is_stored() {
 #[test]
 fn a_failed_code_exchange_is_on_the_page() {
     let sim = Sim::start();
-    let home = Home::new();
+    let home = Home::web_client();
     let dir = tempfile::tempdir().unwrap();
     sim.handle().faults().fail_next("token", 500, 1).unwrap();
     login(&home, &sim, &headless(dir.path()), &[]).expect(5);
@@ -90,7 +91,7 @@ fn a_failed_code_exchange_is_on_the_page() {
 #[test]
 fn a_forged_id_token_is_on_the_page() {
     let sim = Sim::start();
-    let home = Home::new();
+    let home = Home::web_client();
     for forgery in [sim::Forgery::WrongNonce, sim::Forgery::BadSignature] {
         let dir = tempfile::tempdir().unwrap();
         sim.handle().faults().forge_next_id_token(forgery);
@@ -109,7 +110,7 @@ fn a_forged_id_token_is_on_the_page() {
 #[test]
 fn a_session_that_cannot_be_stored_is_on_the_page() {
     let sim = Sim::start();
-    let home = Home::new();
+    let home = Home::web_client();
     let dir = tempfile::tempdir().unwrap();
     // A file where the token directory should be: the save fails after a valid login.
     std::fs::write(home.dir.path().join("tokens"), "not a directory").unwrap();
@@ -128,7 +129,7 @@ fn a_session_that_cannot_be_stored_is_on_the_page() {
 #[test]
 fn a_provider_error_in_the_callback_is_on_the_page() {
     let sim = Sim::start();
-    let home = Home::new();
+    let home = Home::web_client();
     let dir = tempfile::tempdir().unwrap();
     let run = login(
         &home,
@@ -151,7 +152,7 @@ fn a_provider_error_in_the_callback_is_on_the_page() {
 #[test]
 fn a_foreign_state_ends_the_login_at_once_with_exit_4() {
     let sim = Sim::start();
-    let home = Home::new();
+    let home = Home::web_client();
     let dir = tempfile::tempdir().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()

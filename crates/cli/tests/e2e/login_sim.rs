@@ -3,7 +3,8 @@
 
 use crate::harness::{Home, Sim, PERSON};
 
-/// The simulator's built-in client with refresh tokens; registered with `http://127.0.0.1:0/callback`.
+/// The simulator's built-in web client with refresh tokens (client_secret_basic: `Home::web_client()` sends its
+/// secret); registered with `http://127.0.0.1:0/callback`.
 const CLIENT: &str = sim::REFRESH_TEST_CLIENT_ID;
 const REDIRECT: &str = "http://127.0.0.1:0/callback";
 
@@ -26,7 +27,7 @@ fn login(home: &Home, sim: &Sim) -> crate::harness::Run {
 #[test]
 fn login_token_whoami_logout_local() {
     let sim = Sim::start();
-    let home = Home::new();
+    let home = Home::web_client();
     let run = login(&home, &sim).expect(0);
     assert!(
         run.stderr().contains("018185*****"),
@@ -139,7 +140,7 @@ fn a_provider_that_is_down_is_a_clear_error() {
 #[test]
 fn a_failing_token_endpoint_during_refresh_loses_nothing() {
     let sim = Sim::start();
-    let home = Home::new();
+    let home = Home::web_client();
     login(&home, &sim).expect(0);
     let stored = home.session();
     home.expire_access_token();

@@ -9,9 +9,10 @@ use crate::harness::{repo_root, Home, Sim, PERSON};
 const CLIENT: &str = sim::REFRESH_TEST_CLIENT_ID;
 const ORG: &str = "310000019";
 
-fn shared(path: &str) -> String {
-    repo_root()
-        .join("../shared/data/mva-meldingen")
+/// A published example kept in the `mva` crate (crates/mva/testdata/mva-meldingen, see its PROVENANCE.md).
+fn example(path: &str) -> String {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../mva/testdata/mva-meldingen")
         .join(path)
         .display()
         .to_string()
@@ -24,8 +25,9 @@ fn demo_return() -> String {
         .to_string()
 }
 
-fn logged_in(sim: &Sim, pid: &str) -> Home {
-    let home = Home::new();
+/// A home logged in as `pid` on the simulator (as a web client, which gets refresh tokens).
+pub(crate) fn logged_in(sim: &Sim, pid: &str) -> Home {
+    let home = Home::web_client();
     home.run(&[
         "login",
         "--issuer",
@@ -48,7 +50,7 @@ fn validate_offline_reports_findings_with_line_and_exit_code() {
         .run(&[
             "validate",
             "--offline",
-            &shared("examples/melding/mvakode3.xml"),
+            &example("examples/melding/mvakode3.xml"),
         ])
         .expect(0);
     assert!(
@@ -61,7 +63,7 @@ fn validate_offline_reports_findings_with_line_and_exit_code() {
         .run(&[
             "validate",
             "--offline",
-            &shared("examples/melding/omvendtavgiftsplikt_mvamelding.xml"),
+            &example("examples/melding/omvendtavgiftsplikt_mvamelding.xml"),
         ])
         .expect(6);
     let out = bad.stdout();
@@ -79,7 +81,7 @@ fn validate_offline_reports_findings_with_line_and_exit_code() {
             "validate",
             "--offline",
             "--json",
-            &shared("examples/konvolutt/mvakonvolutt1.xml"),
+            &example("examples/konvolutt/mvakonvolutt1.xml"),
         ])
         .expect(6)
         .stdout();
@@ -92,6 +94,42 @@ fn validate_offline_reports_findings_with_line_and_exit_code() {
         .run(&["validate", "--offline", not_xml.to_str().unwrap()])
         .expect(6);
     assert!(run.stdout().contains("error"), "{}", run.stdout());
+}
+
+/// `mva validate` and `mva submit` print a finding the same way: `FILE:LINE:COLUMN: severity PATH: message`.
+#[test]
+fn validate_and_submit_print_findings_alike() {
+    let home = Home::new();
+    let file = example("examples/melding/omvendtavgiftsplikt_mvamelding.xml");
+    let validated = home.run(&["validate", "--offline", &file]).expect(6);
+    let line = validated
+        .stdout()
+        .lines()
+        .find(|l| l.contains("omvendtAavgiftsplikt"))
+        .map(str::to_string)
+        .unwrap_or_else(|| panic!("{}", validated.stdout()));
+    let prefix = format!("{file}:39:");
+    assert!(
+        line.starts_with(&prefix) && line.contains(": error /mvaMeldingDto/meldingskategori: "),
+        "{line}"
+    );
+    let out = home.dir.path().join("out");
+    let submitted = home
+        .run(&[
+            "submit",
+            &file,
+            "--org",
+            ORG,
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .expect(6);
+    assert!(
+        submitted.stderr().lines().any(|l| l == line),
+        "submit prints {line:?} too:\n{}",
+        submitted.stderr()
+    );
+    assert!(submitted.stderr().contains("nothing was sent"));
 }
 
 #[test]
@@ -181,8 +219,16 @@ fn submit_without_the_role_names_the_roles_needed() {
     let sim = Sim::start();
     // The sim's person without any role for the organisation.
     let home = logged_in(&sim, "24827010770");
+    let out = home.dir.path().join("out");
     let run = home
-        .run(&["submit", &demo_return(), "--org", ORG])
+        .run(&[
+            "submit",
+            &demo_return(),
+            "--org",
+            ORG,
+            "--out",
+            out.to_str().unwrap(),
+        ])
         .expect(7);
     assert!(run.stderr().contains("403"), "{}", run.stderr());
     assert!(
@@ -216,12 +262,15 @@ fn a_killed_submit_resumes_and_files_exactly_once() {
         let before = sim.instances_for(ORG);
         let submitted_before = sim.submitted_for(ORG);
 
+        let out = home.dir.path().join("out");
         let mut child = home
             .mva(&[
                 "submit",
                 file.to_str().unwrap(),
                 "--org",
                 ORG,
+                "--out",
+                out.to_str().unwrap(),
                 "--poll-interval",
                 "0.2",
             ])
@@ -245,6 +294,8 @@ fn a_killed_submit_resumes_and_files_exactly_once() {
                 file.to_str().unwrap(),
                 "--org",
                 ORG,
+                "--out",
+                out.to_str().unwrap(),
                 "--poll-interval",
                 "0.2",
             ])

@@ -9,7 +9,10 @@ use crate::authorization::{
 use crate::discovery::{discover, ProviderMetadata};
 use crate::id_token::{token_kid, validate_id_token, Expectations};
 use crate::jwks::JwksCache;
-use crate::refresh::{refresh_tokens, revoke_token, TokenKind};
+use crate::refresh::{
+    check_refreshed_id_token, refresh_tokens, revoke_token, spend_refresh_token, NotRevoked,
+    Revocation, SpentRefresh, TokenKind,
+};
 use crate::token_request::{code_grant_form, request_tokens};
 use crate::{
     AuthorizationCode, ClientConfig, Clock, Error, Http, IdTokenClaims, LoginRandomness, Nonce,
@@ -204,6 +207,29 @@ impl Client {
         )
     }
 
+    /// The first half of a refresh: spends the refresh token (see [`crate::refresh::spend_refresh_token`]).
+    pub async fn spend_refresh_token(&self, tokens: &TokenSet) -> Result<SpentRefresh, Error> {
+        spend_refresh_token(
+            &self.seams.http,
+            &self.config,
+            &self.metadata,
+            &self.jwks,
+            tokens,
+            self.now(),
+        )
+        .await
+    }
+
+    /// The second half of a refresh: checks the new ID token, if one came (see
+    /// [`crate::refresh::check_refreshed_id_token`]).
+    pub async fn check_refreshed_id_token(
+        &self,
+        spent: SpentRefresh,
+        original: &TokenSet,
+    ) -> Result<TokenSet, Error> {
+        check_refreshed_id_token(&self.config, &self.jwks, spent, original, self.now()).await
+    }
+
     /// Refreshes a session (see [`crate::refresh::refresh_tokens`]).
     pub async fn refresh(&self, tokens: &TokenSet) -> Result<TokenSet, Error> {
         refresh_tokens(
@@ -217,31 +243,42 @@ impl Client {
         .await
     }
 
-    /// Revokes the session's refresh token (the whole grant) and access token where the provider offers
-    /// revocation. Returns whether anything was revoked.
-    pub async fn revoke(&self, tokens: &TokenSet) -> Result<bool, Error> {
-        let http = &self.seams.http;
-        let mut revoked = false;
-        if let Some(refresh) = &tokens.refresh_token {
-            revoked |= revoke_token(
-                http,
+    /// Revokes the session's refresh token (the whole grant at ID-porten), then its access token, where the provider
+    /// offers revocation. A token the provider refuses to revoke (e.g. `unsupported_token_type` for a structured
+    /// access token) is listed in [`Revocation::not_revoked`] and the other is still revoked. Only a network
+    /// failure ([`Error::ProviderUnreachable`]) before anything was revoked is an error: then nothing happened, and
+    /// the caller may keep the tokens to try again.
+    pub async fn revoke(&self, tokens: &TokenSet) -> Result<Revocation, Error> {
+        let mut outcome = Revocation::default();
+        let refresh = tokens
+            .refresh_token
+            .as_ref()
+            .map(|t| (t.secret(), TokenKind::RefreshToken));
+        let access = Some((tokens.access_token.secret(), TokenKind::AccessToken));
+        for (token, kind) in refresh.into_iter().chain(access) {
+            let now = self.now();
+            match revoke_token(
+                &self.seams.http,
                 &self.config,
                 &self.metadata,
-                refresh.secret(),
-                TokenKind::RefreshToken,
-                self.now(),
+                token,
+                kind,
+                now,
             )
-            .await?;
+            .await
+            {
+                Ok(true) => outcome.revoked.push(kind),
+                // No revocation endpoint: nothing can be revoked.
+                Ok(false) => return Ok(outcome),
+                Err(e @ Error::ProviderUnreachable { .. }) if outcome.revoked.is_empty() => {
+                    return Err(e)
+                }
+                Err(e) => outcome.not_revoked.push(NotRevoked {
+                    token: kind,
+                    reason: e.to_string(),
+                }),
+            }
         }
-        revoked |= revoke_token(
-            http,
-            &self.config,
-            &self.metadata,
-            tokens.access_token.secret(),
-            TokenKind::AccessToken,
-            self.now(),
-        )
-        .await?;
-        Ok(revoked)
+        Ok(outcome)
     }
 }

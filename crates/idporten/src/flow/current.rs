@@ -1,11 +1,10 @@
 //! A valid access token now: from the store without any network when it is fresh, else refreshed under the
 //! store's cross-process lock so that a one-time refresh token is spent once, whatever the number of processes.
 
-use std::collections::HashMap;
 use std::future::Future;
-use std::sync::{Arc, Mutex, OnceLock};
 
-use crate::flow::persist::{load_tokens, save_tokens};
+use crate::flow::lock::lock_session;
+use crate::flow::persist::{load_tokens, write_if};
 use crate::flow::Client;
 use crate::{Clock, Error, StoreKey, TokenSet, TokenStore, DEFAULT_REFRESH_MARGIN_SECS};
 
@@ -26,12 +25,16 @@ where
 /// The stored session with an access token valid for more than `margin_secs`.
 ///
 /// 1. Load; nothing stored: [`Error::NotLoggedIn`]. Fresh enough: return it (no network, no discovery).
-/// 2. Else take the store's lock for the key (after an in-process lock, so tasks of one process queue without
-///    blocking threads), and load AGAIN: another process may have refreshed meanwhile.
-/// 3. Still stale: `make_client()` (discovery, normally from the disk cache), refresh, save, release.
+/// 2. Else take the session's lock (in-process, then the store's cross-process lock) and load AGAIN: another
+///    process may have refreshed meanwhile.
+/// 3. Still stale: `make_client()` (discovery, normally from the disk cache); the provider's keys are fetched when
+///    none are held; the refresh token is spent; the new tokens are saved AT ONCE (with the previous ID token, and
+///    only if the stored refresh token is still the one spent); then the new ID token is checked and saved.
 ///
 /// Session over (the 8-hour cap, no refresh token) or the provider's `invalid_grant`: the stored tokens are deleted
-/// and the answer is [`Error::SessionEnded`]. Any other failure (provider down, HTTP 500) leaves them stored.
+/// and the answer is [`Error::SessionEnded`]. A refreshed ID token that is refused (another person, another login
+/// time, a bad signature) deletes them too. Any other failure (provider down, HTTP 500, the JWKS unreachable after
+/// the refresh, a clock that is off) leaves a usable session stored: the next call works.
 pub async fn current_tokens_with_margin<F, Fut>(
     store: &dyn TokenStore,
     key: &StoreKey,
@@ -47,9 +50,7 @@ where
     if !tokens.needs_refresh(clock.now(), margin_secs) {
         return Ok(tokens);
     }
-    let local = local_lock(key);
-    let _local = local.lock().await;
-    let _lock = lock_blocking(store, key)?;
+    let _lock = lock_session(store, key).await?;
     let tokens = load_or_not_logged_in(store, key)?;
     let now = clock.now();
     if !tokens.needs_refresh(now, margin_secs) {
@@ -60,17 +61,98 @@ where
         return Err(Error::SessionEnded);
     }
     let client = make_client().await?;
-    match client.refresh(&tokens).await {
-        Ok(fresh) => {
-            save_tokens(store, key, &fresh)?;
-            Ok(fresh)
-        }
+    let spent = match client.spend_refresh_token(&tokens).await {
+        Ok(spent) => spent,
         Err(Error::SessionEnded) => {
             store.delete(key)?;
-            Err(Error::SessionEnded)
+            return Err(Error::SessionEnded);
         }
-        Err(other) => Err(other),
+        Err(other) => return Err(other),
+    };
+    // The provider has spent the stored refresh token: its successor is stored before anything else can fail.
+    let new_refresh = spent.session.refresh_token.clone();
+    if !save_successor(store, key, &tokens, &spent.session).await? {
+        return lost_race(store, key, now, margin_secs);
     }
+    let is_successor = |t: Option<&TokenSet>| t.is_some_and(|t| t.refresh_token == new_refresh);
+    match client.check_refreshed_id_token(spent, &tokens).await {
+        Ok(fresh) => {
+            if !write_if(store, key, is_successor, Some(&fresh))? {
+                return lost_race(store, key, now, margin_secs);
+            }
+            Ok(fresh)
+        }
+        Err(e) if session_survives(&e) => Err(e),
+        Err(e) => {
+            write_if(store, key, is_successor, None)?;
+            Err(e)
+        }
+    }
+}
+
+/// How often saving the new tokens is tried before the session is given up.
+const SAVE_ATTEMPTS: u32 = 3;
+
+/// Stores the session that replaces `old` after its refresh token was spent, if the store still holds `old`'s
+/// refresh token (compare-and-set); a failing store is tried again, as the spent token cannot be used again.
+/// Answers `false` when another writer replaced or removed the session meanwhile.
+async fn save_successor(
+    store: &dyn TokenStore,
+    key: &StoreKey,
+    old: &TokenSet,
+    new: &TokenSet,
+) -> Result<bool, Error> {
+    let mut attempt = 1;
+    loop {
+        // A retry after a write that succeeded but reported an error finds the successor stored already.
+        let expected = |t: Option<&TokenSet>| {
+            t.is_some_and(|t| {
+                t.refresh_token == old.refresh_token || t.refresh_token == new.refresh_token
+            })
+        };
+        match write_if(store, key, expected, Some(new)) {
+            Ok(written) => return Ok(written),
+            Err(e) if attempt < SAVE_ATTEMPTS => {
+                tracing::warn!(error = %e, attempt, "cannot save the refreshed session; trying again");
+                tokio::time::sleep(std::time::Duration::from_millis(200 * u64::from(attempt)))
+                    .await;
+                attempt += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Errors after the refresh token was spent that leave the saved successor in place: the provider or the keys were
+/// not reachable, or the clock is off; the next call uses the saved tokens.
+fn session_survives(e: &Error) -> bool {
+    matches!(
+        e,
+        Error::ProviderUnreachable { .. }
+            | Error::ProviderStatus { .. }
+            | Error::ProviderResponse { .. }
+            | Error::UnknownSigningKey { .. }
+            | Error::IdTokenExpired { .. }
+            | Error::IdTokenIssuedInFuture { .. }
+    )
+}
+
+/// Another writer (a login or logout that ignored the lock) changed the session during the refresh; what it left
+/// is the answer.
+fn lost_race(
+    store: &dyn TokenStore,
+    key: &StoreKey,
+    now: i64,
+    margin_secs: i64,
+) -> Result<TokenSet, Error> {
+    tracing::warn!(
+        "the session was replaced or removed during a refresh; the refresh is not stored"
+    );
+    let tokens = load_or_not_logged_in(store, key)?;
+    if tokens.needs_refresh(now, margin_secs) {
+        return Err(Error::SessionEnded);
+    }
+    Ok(tokens)
 }
 
 fn load_or_not_logged_in(store: &dyn TokenStore, key: &StoreKey) -> Result<TokenSet, Error> {
@@ -78,26 +160,4 @@ fn load_or_not_logged_in(store: &dyn TokenStore, key: &StoreKey) -> Result<Token
         issuer: key.issuer.to_string(),
         client_id: key.client_id.to_string(),
     })
-}
-
-/// One async mutex per store key in this process.
-fn local_lock(key: &StoreKey) -> Arc<tokio::sync::Mutex<()>> {
-    static LOCKS: OnceLock<Mutex<HashMap<StoreKey, Arc<tokio::sync::Mutex<()>>>>> = OnceLock::new();
-    let mut map = LOCKS
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    map.entry(key.clone()).or_default().clone()
-}
-
-/// The store's lock blocks (up to its timeout) while another process holds it; on a multi-threaded runtime the
-/// wait is moved off the async worker.
-fn lock_blocking(store: &dyn TokenStore, key: &StoreKey) -> Result<crate::StoreLock, Error> {
-    let multi = tokio::runtime::Handle::try_current()
-        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
-    if multi {
-        tokio::task::block_in_place(|| store.lock(key))
-    } else {
-        store.lock(key)
-    }
 }

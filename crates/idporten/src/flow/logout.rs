@@ -4,9 +4,10 @@
 use std::time::Duration;
 
 use crate::authorization::random_token;
-use crate::flow::persist::load_tokens;
+use crate::flow::lock::lock_session;
+use crate::flow::persist::{load_tokens, write_if};
 use crate::flow::Client;
-use crate::refresh::end_session_request;
+use crate::refresh::{end_session_request, NotRevoked};
 use crate::{
     BrowserOpener, Error, ListenerOptions, LoopbackListener, RedirectUri, State, StoreKey,
     TokenStore,
@@ -37,6 +38,8 @@ pub struct LogoutOutcome {
     pub was_logged_in: bool,
     /// Whether the provider revoked tokens (false when it offers no revocation, or `local_only`).
     pub revoked: bool,
+    /// The tokens the provider refused to revoke, and why (they stay valid at the provider until they expire).
+    pub not_revoked: Vec<NotRevoked>,
     /// The end-session step.
     pub end_session: EndSessionOutcome,
 }
@@ -44,10 +47,14 @@ pub struct LogoutOutcome {
 /// How long the form-post page is served when no post-logout redirect URI can confirm the logout.
 const UNCONFIRMED_WAIT: Duration = Duration::from_secs(15);
 
-/// Logs out: revokes the refresh and access tokens (where the provider offers revocation; a failure keeps the
-/// tokens and returns [`Error::RevocationFailed`]), ends the provider's session through the browser (waiting for
-/// the post-logout redirect when one is configured), then deletes the stored tokens. With `local_only`, only
-/// deletes.
+/// Logs out: forgets the stored session at once (under the session's lock, so that no refresh in flight, here or in
+/// another process, can bring it back), revokes the refresh and access tokens where the provider offers revocation,
+/// ends the provider's session through the browser (waiting for the post-logout redirect when one is configured).
+/// With `local_only`, only forgets.
+///
+/// A token the provider refuses to revoke is reported in [`LogoutOutcome::not_revoked`]; the logout goes on. Only
+/// a network failure before anything was revoked stores the tokens again (unless a new login stored a session
+/// meanwhile) and returns [`Error::RevocationFailed`], so that the logout can be tried again.
 pub async fn logout(
     client: &Client,
     store: &dyn TokenStore,
@@ -56,34 +63,50 @@ pub async fn logout(
     options: &ListenerOptions,
     local_only: bool,
 ) -> Result<LogoutOutcome, Error> {
-    let tokens = match load_tokens(store, key) {
-        Ok(t) => t,
-        // Unreadable tokens cannot be revoked; forgetting them is all that is left.
-        Err(Error::StoredTokensCorrupt { .. }) => None,
-        Err(e) => return Err(e),
+    let tokens = {
+        let _lock = lock_session(store, key).await?;
+        let tokens = match load_tokens(store, key) {
+            Ok(t) => t,
+            // Unreadable tokens cannot be revoked; forgetting them is all that is left.
+            Err(Error::StoredTokensCorrupt { .. }) => None,
+            Err(e) => return Err(e),
+        };
+        store.delete(key)?;
+        tokens
     };
     let mut outcome = LogoutOutcome {
         was_logged_in: tokens.is_some(),
         revoked: false,
+        not_revoked: vec![],
         end_session: EndSessionOutcome::Skipped,
     };
     let Some(tokens) = tokens.filter(|_| !local_only) else {
-        store.delete(key)?;
         return Ok(outcome);
     };
-    outcome.revoked = client
-        .revoke(&tokens)
-        .await
-        .map_err(|e| Error::RevocationFailed {
-            reason: e.to_string(),
-        })?;
+    let revocation = match client.revoke(&tokens).await {
+        Ok(revocation) => revocation,
+        Err(e) => {
+            let _lock = lock_session(store, key).await?;
+            write_if(store, key, |stored| stored.is_none(), Some(&tokens))?;
+            return Err(Error::RevocationFailed {
+                reason: e.to_string(),
+            });
+        }
+    };
+    outcome.revoked = !revocation.revoked.is_empty();
+    outcome.not_revoked = revocation.not_revoked;
     let state = State::new(random_token());
     outcome.end_session =
         match end_session_request(client.config(), client.metadata(), &tokens.id_token, state) {
             None => EndSessionOutcome::NotAdvertised,
-            Some(request) => end_session(client, opener, options, request).await?,
+            // The session is forgotten and revoked already: a listener that cannot start only leaves the
+            // provider's session open.
+            Some(request) => end_session(client, opener, options, request)
+                .await
+                .unwrap_or_else(|e| EndSessionOutcome::NotConfirmed {
+                    reason: e.to_string(),
+                }),
         };
-    store.delete(key)?;
     Ok(outcome)
 }
 
@@ -115,7 +138,7 @@ async fn end_session(
         .collect();
     let page = listener.serve_form_post(&request.action, fields);
     if let Err(e) = opener.open(&page) {
-        // The tokens are revoked already; not reaching the browser must not keep the dead tokens stored.
+        // The tokens are forgotten already; not reaching the browser only leaves the provider's session open.
         listener.shutdown().await;
         return Ok(EndSessionOutcome::NotConfirmed {
             reason: e.to_string(),

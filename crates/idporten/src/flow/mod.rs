@@ -3,6 +3,7 @@
 
 mod client;
 mod current;
+mod lock;
 mod login;
 mod logout;
 mod persist;

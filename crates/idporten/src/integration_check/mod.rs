@@ -118,13 +118,46 @@ pub fn check(integration: &Integration, software: Option<&SoftwareSettings>) -> 
     let mut f = Findings(Vec::new());
     registration::check_identity(integration, &mut f);
     registration::check_scopes(integration, &mut f);
-    registration::check_grants_and_client_type(integration, &mut f);
-    registration::check_uris(integration, &mut f);
-    registration::check_lifetimes(integration, &mut f);
+    login_rules(integration, &mut f);
     if let Some(software) = software {
         software::check_software(integration, software, &mut f);
     }
+    sorted(f)
+}
+
+/// The rules that decide whether a login with this registration works at all: grant types and client type (refresh
+/// tokens only for web clients that authenticate), redirect and logout URIs, lifetimes. [`check`] applies them too,
+/// with the rules on identity and VAT scopes; the simulator refuses to start with a registration that breaks one.
+///
+/// ```
+/// use idporten::integration::Integration;
+/// use idporten::integration_check::{check_login_rules, Severity};
+///
+/// let mut public = Integration::skatteetaten_shared_test_client();
+/// public.grant_types.push("refresh_token".into());
+/// assert!(check_login_rules(&public).iter().any(|f| f.severity == Severity::Error));
+/// ```
+pub fn check_login_rules(integration: &Integration) -> Vec<Finding> {
+    let mut f = Findings(Vec::new());
+    login_rules(integration, &mut f);
+    sorted(f)
+}
+
+fn login_rules(integration: &Integration, f: &mut Findings) {
+    registration::check_grants_and_client_type(integration, f);
+    registration::check_uris(integration, f);
+    registration::check_lifetimes(integration, f);
+}
+
+fn sorted(f: Findings) -> Vec<Finding> {
     let mut findings = f.0;
     findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     findings
+}
+
+impl std::fmt::Display for Finding {
+    /// `field: problem; fix: fix`, the words of `mva integration check` on one line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}; fix: {}", self.field, self.problem, self.fix)
+    }
 }

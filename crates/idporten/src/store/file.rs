@@ -15,6 +15,7 @@ use crate::Error;
 pub struct FileTokenStore {
     dir: PathBuf,
     lock_timeout: Duration,
+    extension: &'static str,
 }
 
 impl FileTokenStore {
@@ -23,7 +24,14 @@ impl FileTokenStore {
         Self {
             dir,
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
+            extension: "json",
         }
+    }
+
+    /// The same store naming its files `<hashed name>.<extension>` (the keyring store's sealed files).
+    pub(crate) fn with_extension(mut self, extension: &'static str) -> Self {
+        self.extension = extension;
+        self
     }
 
     /// The same store with another wait for [`TokenStore::lock`] (30 s by default).
@@ -39,7 +47,8 @@ impl FileTokenStore {
 
     /// The file of a session.
     pub fn path_of(&self, key: &StoreKey) -> PathBuf {
-        self.dir.join(format!("{}.json", key.hashed_name()))
+        self.dir
+            .join(format!("{}.{}", key.hashed_name(), self.extension))
     }
 
     fn write_new(path: &Path, text: &str) -> io::Result<()> {

@@ -1,5 +1,5 @@
-//! Where a session's tokens are kept between runs: one opaque secret text per (issuer, client_id, profile), in the
-//! OS keyring when one works, else in a private directory of files.
+//! Where a session's tokens are kept between runs: one opaque secret text per (issuer, client_id, profile), in a
+//! private directory of files: sealed with a key kept in the OS keyring when one works, else plain (0600).
 //!
 //! ```
 //! use idporten::{ClientId, FileTokenStore, Issuer, StoreKey, StoredSecret, TokenStore};
@@ -17,13 +17,14 @@
 
 mod dir;
 mod file;
-#[cfg(feature = "keyring")]
 mod keyring;
 mod lock;
+mod seal;
 
 pub use file::FileTokenStore;
 #[cfg(feature = "keyring")]
-pub use keyring::KeyringTokenStore;
+pub use keyring::OsKeyring;
+pub use keyring::{KeyringBackend, KeyringTokenStore, KEYRING_SERVICE};
 pub use lock::StoreLock;
 
 use sha2::{Digest, Sha256};

@@ -68,6 +68,10 @@ pub fn id_token(inner: &Inner, grant: &Grant, nonce: Option<&str>, refresh: bool
     if let Some(nonce) = nonce {
         claims["nonce"] = json!(nonce);
     }
+    if refresh {
+        // OpenID Connect Core 12.2: a refresh is not a new authentication (this provider leaves auth_time out).
+        claims.as_object_mut().unwrap().remove("auth_time");
+    }
     let forge = if knobs.forge_refresh_only && !refresh {
         super::Forge::default()
     } else {

@@ -138,7 +138,11 @@ impl TokenSource for ScriptedTokens {
 
 /// A valid return for `org` built from a published example (VAT code 3, 25 000 to pay).
 pub fn return_for(org: &str, reference: &str) -> Vec<u8> {
-    let src = std::fs::read_to_string("/work/shared/data/mva-meldingen/examples/feedback/exampleSuccessfulFeedback17062021/mvamelding.xml").unwrap();
+    let src = std::fs::read_to_string(
+        crate::local_validation::data()
+            .join("examples/feedback/exampleSuccessfulFeedback17062021/mvamelding.xml"),
+    )
+    .unwrap();
     src.replace("911158612", org)
         .replace(
             "<regnskapssystemsreferanse>3<",

@@ -1,12 +1,13 @@
-//! Local validation against the shared examples and hostile inputs.
+//! Local validation against the published examples (testdata/mva-meldingen) and hostile inputs.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use mva::{validate, validate_files, validate_pair, DocumentKind, FindingKind, Severity};
 
+/// The Tax Administration's published examples, kept in the crate (see testdata/mva-meldingen/PROVENANCE.md).
 pub fn data() -> PathBuf {
-    PathBuf::from("/work/shared/data/mva-meldingen")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/mva-meldingen")
 }
 
 fn examples() -> Vec<PathBuf> {

@@ -167,7 +167,7 @@ async fn both_validation_result_formats_read_into_the_same_findings() {
     let v1 = start_with(config(0, None), verifier.clone()).await;
     let legacy = start_with(legacy_cfg, verifier.clone()).await;
     let bad = std::fs::read(
-        "/work/shared/data/mva-meldingen/examples/melding/omvendtavgiftsplikt_mvamelding.xml",
+        crate::local_validation::data().join("examples/melding/omvendtavgiftsplikt_mvamelding.xml"),
     )
     .unwrap();
     let good = return_for(ORG, "good");
@@ -243,7 +243,10 @@ async fn both_validation_result_formats_read_into_the_same_findings() {
 
 #[test]
 fn published_validation_result_and_payment_information_are_read() {
-    let dir = "/work/shared/data/mva-meldingen/examples/feedback/exampleSuccessfulFeedback17062021";
+    let dir = crate::local_validation::data()
+        .join("examples/feedback/exampleSuccessfulFeedback17062021")
+        .display()
+        .to_string();
     let v = mva::parse_service_result(
         &std::fs::read(format!("{dir}/valideringsresultat.xml")).unwrap(),
     )
@@ -292,7 +295,7 @@ fn attachment_rules_are_checked_before_anything_is_sent() {
     assert!(Submission::build(return_for(ORG, "a"), vec![exe], &envelope_options()).is_err());
     // an invalid return is refused locally, with its findings
     let bad = std::fs::read(
-        "/work/shared/data/mva-meldingen/examples/melding/omvendtavgiftsplikt_mvamelding.xml",
+        crate::local_validation::data().join("examples/melding/omvendtavgiftsplikt_mvamelding.xml"),
     )
     .unwrap();
     let e = Submission::build(bad, vec![], &envelope_options()).unwrap_err();

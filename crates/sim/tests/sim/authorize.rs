@@ -69,7 +69,7 @@ async fn native_clients_registered_on_port_zero_may_use_any_port() {
     let sim = sim().await;
     for port in [4711, 53123] {
         let redirect = format!("http://127.0.0.1:{port}/callback");
-        let auth = Auth::headless(REFRESH_TEST_CLIENT_ID, &redirect, VAT_SCOPE);
+        let auth = Auth::headless(LOOPBACK_TEST_CLIENT_ID, &redirect, VAT_SCOPE);
         let code = code_for(&sim, &auth).await;
         assert_eq!(redeem(&sim, &auth, &code).await.0, 200);
     }
@@ -80,7 +80,7 @@ async fn native_clients_registered_on_port_zero_may_use_any_port() {
     ] {
         error_page(
             &sim,
-            &Auth::headless(REFRESH_TEST_CLIENT_ID, bad, VAT_SCOPE).url(&sim),
+            &Auth::headless(LOOPBACK_TEST_CLIENT_ID, bad, VAT_SCOPE).url(&sim),
         )
         .await;
     }

@@ -169,6 +169,7 @@ async fn key_rotation_through_the_admin_api() {
     let (s, r) = json_of(
         sim.http
             .post(sim.url("/sim/admin/keys/publish"))
+            .json(&serde_json::json!({}))
             .send()
             .await
             .unwrap(),
@@ -179,6 +180,7 @@ async fn key_rotation_through_the_admin_api() {
     let (s, r) = json_of(
         sim.http
             .post(sim.url("/sim/admin/keys/activate"))
+            .json(&serde_json::json!({}))
             .send()
             .await
             .unwrap(),
@@ -188,6 +190,7 @@ async fn key_rotation_through_the_admin_api() {
     let (s, _) = json_of(
         sim.http
             .post(sim.url("/sim/admin/keys/activate"))
+            .json(&serde_json::json!({}))
             .send()
             .await
             .unwrap(),
@@ -197,6 +200,7 @@ async fn key_rotation_through_the_admin_api() {
     let (_, r) = json_of(
         sim.http
             .post(sim.url("/sim/admin/keys/retire"))
+            .json(&serde_json::json!({}))
             .send()
             .await
             .unwrap(),
@@ -241,7 +245,8 @@ async fn config_refuses_unknown_keys_naming_them() {
         vec![
             SHARED_TEST_CLIENT_ID,
             GUIDE_EXAMPLE_CLIENT_ID,
-            REFRESH_TEST_CLIENT_ID
+            REFRESH_TEST_CLIENT_ID,
+            LOOPBACK_TEST_CLIENT_ID
         ]
     );
 }
@@ -301,6 +306,7 @@ async fn the_app_answers_without_a_socket() {
     let key = sim::keys::SigningKey::generate().unwrap();
     let state = sim::SimState::new(&config, "http://127.0.0.1:9".into(), key).unwrap();
     let request = axum::http::Request::get("/.well-known/openid-configuration")
+        .header("host", "127.0.0.1:9")
         .body(axum::body::Body::empty())
         .unwrap();
     let response = sim::app(state.clone()).oneshot(request).await.unwrap();

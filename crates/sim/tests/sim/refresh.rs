@@ -143,3 +143,78 @@ async fn refresh_may_narrow_but_not_widen_the_scope() {
         "openid"
     );
 }
+
+#[tokio::test]
+async fn public_native_clients_get_no_refresh_token() {
+    let sim = sim().await;
+    for (client, redirect) in [
+        (LOOPBACK_TEST_CLIENT_ID, REFRESH_REDIRECT),
+        (SHARED_TEST_CLIENT_ID, SHARED_TEST_REDIRECT_URI),
+        (GUIDE_EXAMPLE_CLIENT_ID, GUIDE_REDIRECT),
+    ] {
+        let (_, t) = login(&sim, client, redirect, VAT_SCOPE).await;
+        assert!(t.get("refresh_token").is_none(), "{client}: {t}");
+        assert!(t["access_token"].is_string());
+    }
+    // The web client gets one, and must authenticate to use it.
+    let (_, t) = login(&sim, REFRESH_TEST_CLIENT_ID, REFRESH_REDIRECT, VAT_SCOPE).await;
+    let r = t["refresh_token"].as_str().unwrap();
+    let (s, e) = json_of(
+        sim.http
+            .post(sim.url("/token"))
+            .form(&[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", r),
+                ("client_id", REFRESH_TEST_CLIENT_ID),
+            ])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!((s, e["error"].as_str()), (401, Some("invalid_client")));
+}
+
+#[tokio::test]
+async fn registrations_the_integration_check_refuses_stop_the_start() {
+    let public_with_refresh =
+        "[[integration]]\nclient_id = \"c1\"\nredirect_uris = [\"http://localhost:1/cb\"]\n\
+        grant_types = [\"authorization_code\", \"refresh_token\"]\napplication_type = \"native\"\n";
+    let web_without_auth =
+        "[[integration]]\nclient_id = \"c1\"\nredirect_uris = [\"http://localhost:1/cb\"]\n\
+        grant_types = [\"authorization_code\", \"refresh_token\"]\napplication_type = \"web\"\n";
+    let too_long =
+        "[[integration]]\nclient_id = \"c1\"\nredirect_uris = [\"http://localhost:1/cb\"]\n\
+        [integration.lifetimes]\nauthorization = 36000\n";
+    let implicit =
+        "[[integration]]\nclient_id = \"c1\"\nredirect_uris = [\"http://localhost:1/cb\"]\n\
+        grant_types = [\"authorization_code\", \"implicit\"]\n";
+    for (text, field, problem) in [
+        (
+            public_with_refresh,
+            "Tillatte grant types",
+            "refresh tokens are only available with web",
+        ),
+        (
+            web_without_auth,
+            "Klientautentiseringsmetode",
+            "a client using refresh tokens must authenticate",
+        ),
+        (too_long, "Levetider", "cap it at 8 hours"),
+        (
+            implicit,
+            "Tillatte grant types",
+            "\"implicit\" is not a grant type",
+        ),
+    ] {
+        let config = sim::SimConfig::parse(text).unwrap();
+        let e = sim::start(config, "127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("c1") && e.contains(field) && e.contains(problem) && e.contains("fix:"),
+            "{problem}: {e}"
+        );
+    }
+}

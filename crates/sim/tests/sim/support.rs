@@ -15,8 +15,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use url::Url;
 
 pub use sim::{
-    GUIDE_EXAMPLE_CLIENT_ID, REFRESH_TEST_CLIENT_ID, SHARED_TEST_CLIENT_ID,
-    SHARED_TEST_REDIRECT_URI,
+    GUIDE_EXAMPLE_CLIENT_ID, LOOPBACK_TEST_CLIENT_ID, REFRESH_TEST_CLIENT_ID,
+    REFRESH_TEST_CLIENT_SECRET, SHARED_TEST_CLIENT_ID, SHARED_TEST_REDIRECT_URI,
 };
 
 /// A synthetic test person of the default set.
@@ -36,6 +36,7 @@ pub const OPENID_CLIENT: &str = "openid-only-client";
 pub const INTROSPECTOR: &str = "introspector";
 pub const CAPPED_CLIENT: &str = "capped-client";
 pub const REUSABLE_CLIENT: &str = "reusable-client";
+pub const REFRESH_CLIENTS_SECRET: &str = "s3cret-of-a-refresh-client";
 pub const WEB_REDIRECT: &str = "http://localhost:9100/cb";
 
 /// The tracing output of the whole test binary (for the test that checks no token is logged).
@@ -137,16 +138,22 @@ redirect_uris = ["{WEB_REDIRECT}"]
 client_id = "{CAPPED_CLIENT}"
 scopes = ["openid", "skatteetaten:mvameldingvalidering"]
 grant_types = ["authorization_code", "refresh_token"]
+application_type = "web"
+client_authentication = "client_secret_basic"
+client_secret = "{REFRESH_CLIENTS_SECRET}"
 redirect_uris = ["{REFRESH_REDIRECT}"]
 [integration.lifetimes]
-authorization = 36000
+authorization = 28800
 access_token = 120
-refresh_token = 36000
+refresh_token = 28800
 
 [[integration]]
 client_id = "{REUSABLE_CLIENT}"
 scopes = ["openid", "skatteetaten:mvameldingvalidering"]
 grant_types = ["authorization_code", "refresh_token"]
+application_type = "web"
+client_authentication = "client_secret_basic"
+client_secret = "{REFRESH_CLIENTS_SECRET}"
 refresh_token_type = "reusable"
 redirect_uris = ["{REFRESH_REDIRECT}"]
 "#
@@ -194,16 +201,22 @@ impl Sim {
         self.http.get(url).send().await.unwrap()
     }
 
-    /// POST a form to /token (or another path) with no client authentication header.
+    /// POST a form to /token (or another path). The web clients with refresh tokens (the built-in refresh client,
+    /// the capped and the reusable one) authenticate with HTTP Basic when the form names them and carries no
+    /// other client authentication; every other client sends only the form.
     pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> (u16, Value) {
-        let r = self
-            .http
-            .post(self.url(path))
-            .form(form)
-            .send()
-            .await
-            .unwrap();
-        json_of(r).await
+        let mut request = self.http.post(self.url(path)).form(form);
+        let has = |k: &str| form.iter().any(|(a, _)| *a == k);
+        let client = form
+            .iter()
+            .find(|(k, _)| *k == "client_id")
+            .map(|(_, v)| *v);
+        if let Some((id, secret)) = client.and_then(|c| basic_secret(c).map(|s| (c, s))) {
+            if !has("client_secret") && !has("client_assertion") {
+                request = request.basic_auth(id, Some(secret));
+            }
+        }
+        json_of(request.send().await.unwrap()).await
     }
 
     /// The authorize URL for these parameters.
@@ -211,6 +224,15 @@ impl Sim {
         let mut url = Url::parse(&self.url("/authorize")).unwrap();
         url.query_pairs_mut().extend_pairs(params);
         url.to_string()
+    }
+}
+
+/// The client_secret_basic secret of the web clients with refresh tokens.
+pub fn basic_secret(client_id: &str) -> Option<&'static str> {
+    match client_id {
+        REFRESH_TEST_CLIENT_ID => Some(REFRESH_TEST_CLIENT_SECRET),
+        CAPPED_CLIENT | REUSABLE_CLIENT => Some(REFRESH_CLIENTS_SECRET),
+        _ => None,
     }
 }
 
@@ -335,7 +357,7 @@ pub async fn code_for(sim: &Sim, auth: &Auth) -> String {
         .clone()
 }
 
-/// Redeems a code as a public client.
+/// Redeems a code (with HTTP Basic for the web clients of [`basic_secret`]).
 pub async fn redeem(sim: &Sim, auth: &Auth, code: &str) -> (u16, Value) {
     sim.post_form(
         "/token",
@@ -350,7 +372,7 @@ pub async fn redeem(sim: &Sim, auth: &Auth, code: &str) -> (u16, Value) {
     .await
 }
 
-/// Headless login and code exchange for a public client: the token response.
+/// Headless login and code exchange: the token response.
 pub async fn login(sim: &Sim, client_id: &str, redirect_uri: &str, scope: &str) -> (Auth, Value) {
     let auth = Auth::headless(client_id, redirect_uri, scope);
     let code = code_for(sim, &auth).await;

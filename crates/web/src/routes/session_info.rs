@@ -1,0 +1,62 @@
+//! `GET /oauth2/session`: what the page may know about the session. Never a token.
+
+use super::extract::CurrentSession;
+use crate::types::Pid;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::Json;
+use serde::Serialize;
+use time::OffsetDateTime;
+
+/// The session's metadata, as JSON.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct SessionInfo {
+    /// The national identity number with the personal digits masked (`010170*****`).
+    pub pid: String,
+    /// The level of assurance.
+    pub acr: String,
+    /// When the user authenticated.
+    #[serde(with = "time::serde::rfc3339")]
+    pub auth_time: OffsetDateTime,
+    /// When the access token expires.
+    #[serde(with = "time::serde::rfc3339")]
+    pub access_token_expires_at: OffsetDateTime,
+    /// Whether the session can refresh its tokens.
+    pub refreshable: bool,
+    /// When the session ends at the latest.
+    #[serde(with = "time::serde::rfc3339")]
+    pub session_ends_at: OffsetDateTime,
+}
+
+pub(super) async fn session(CurrentSession(session): CurrentSession) -> impl IntoResponse {
+    let (tokens, identity) = (&session.data.tokens, &session.data.identity);
+    let info = SessionInfo {
+        pid: mask_pid(&identity.pid),
+        acr: identity.acr.as_str().to_owned(),
+        auth_time: identity.auth_time,
+        access_token_expires_at: tokens.access_expires_at,
+        refreshable: tokens.refresh_token.is_some(),
+        session_ends_at: session.ends_at(),
+    };
+    ([(header::CACHE_CONTROL, "no-store")], Json(info))
+}
+
+/// Keeps the date of birth (the first six digits) and masks the rest, whatever the input looks like.
+pub fn mask_pid(pid: &Pid) -> String {
+    pid.secret()
+        .chars()
+        .enumerate()
+        .map(|(i, c)| if i < 6 { c } else { '*' })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_the_personal_digits() {
+        assert_eq!(mask_pid(&Pid::new("01017012345")), "010170*****");
+        assert_eq!(mask_pid(&Pid::new("0101")), "0101");
+    }
+}

@@ -1,0 +1,10 @@
+//! Tests of the `web` crate against a real `redis-server` started by each test on a free port.
+
+mod web {
+    pub mod cookies;
+    pub mod faults;
+    pub mod refresh;
+    pub mod routes;
+    pub mod store;
+    pub mod support;
+}
