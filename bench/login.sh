@@ -5,11 +5,11 @@
 #   2. CPU time (user+sys, the process and its children) of one `mva login` vs bench/python_login.py, which does
 #      the same steps with `requests` and PyJWT, as the Tax Administration's sample does.
 # Usage: bench/login.sh [LOGINS]   (needs: cargo build --release -p mva-cli; hyperfine; a venv with requests,
-# pyjwt, cryptography at $VENV, default /work/bench-venv)
+# pyjwt, cryptography at $VENV, default bench/.venv)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-20}
-VENV=${VENV:-/work/bench-venv}
+VENV=${VENV:-bench/.venv}
 MVA=${MVA:-target/release/mva}
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 export MVA_HOME=$(mktemp -d)

@@ -19,9 +19,13 @@ pub fn repo_root() -> PathBuf {
 /// A person of the simulator's built-in test persons.
 pub const PERSON: &str = "01818510078";
 
-/// A temporary `MVA_HOME` and a way to run `mva` in it.
+/// A temporary `MVA_HOME`, a temporary working directory, and a way to run `mva` in them.
 pub struct Home {
+    /// `MVA_HOME`: tokens, cache, journal.
     pub dir: tempfile::TempDir,
+    /// The working directory of every `mva` run, so that what a command writes to `.` (receipts without `--out`,
+    /// `./mva-demo`) lands here and never in the source tree (cargo runs tests in the crate's directory).
+    pub work: tempfile::TempDir,
     /// Extra environment of every `mva` run.
     env: Vec<(&'static str, &'static str)>,
 }
@@ -30,6 +34,7 @@ impl Home {
     pub fn new() -> Self {
         Self {
             dir: tempfile::tempdir().unwrap(),
+            work: tempfile::tempdir().unwrap(),
             env: vec![],
         }
     }
@@ -46,7 +51,7 @@ impl Home {
         }
     }
 
-    /// `mva ARGS` with MVA_HOME set and no other MVA_* variable from the outside.
+    /// `mva ARGS` with MVA_HOME set, the temporary working directory, and no other MVA_* variable from the outside.
     pub fn mva(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_mva"));
         for (key, _) in std::env::vars() {
@@ -54,7 +59,8 @@ impl Home {
                 cmd.env_remove(key);
             }
         }
-        cmd.env("MVA_HOME", self.dir.path())
+        cmd.current_dir(self.work.path())
+            .env("MVA_HOME", self.dir.path())
             .env("NO_COLOR", "1")
             .envs(self.env.iter().copied())
             .args(args);

@@ -9,4 +9,5 @@ mod integration_check;
 mod login_oidc_provider;
 mod login_pages;
 mod login_sim;
+mod tidy;
 mod vat;
