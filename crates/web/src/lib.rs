@@ -50,6 +50,7 @@
 
 #![warn(missing_docs)]
 
+pub mod bff;
 pub mod cookie;
 pub mod keys;
 pub mod login_state;
