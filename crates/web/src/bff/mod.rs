@@ -32,7 +32,7 @@ use crate::session::Session;
 use crate::sessions::Sessions;
 use crate::types::AccessToken;
 use axum::extract::{FromRef, State};
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::middleware::from_fn_with_state;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};

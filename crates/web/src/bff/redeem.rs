@@ -107,12 +107,30 @@ fn classify(e: Error) -> ProviderFailure<Error> {
 /// The claims of an ID token this server validated at login (kept sealed in the session), read back.
 fn claims_of(raw: &str) -> Option<IdTokenClaims> {
     let payload = raw.split('.').nth(1)?;
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()
+    let mut claims: serde_json::Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()?;
+    // A single audience or method may be a plain string in the token; the validated claims hold lists.
+    for name in ["aud", "amr"] {
+        if let Some(one @ serde_json::Value::String(_)) = claims.get_mut(name) {
+            *one = serde_json::Value::Array(vec![one.take()]);
+        }
+    }
+    serde_json::from_value(claims).ok()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_back_the_claims_of_a_token_with_a_single_audience() {
+        let payload = URL_SAFE_NO_PAD.encode(
+            br#"{"iss":"i","sub":"s","aud":"client","amr":"TestID","iat":1,"exp":2,"pid":"01017012345"}"#,
+        );
+        let claims = claims_of(&format!("e30.{payload}.sig")).unwrap();
+        assert_eq!(claims.aud, ["client"]);
+        assert_eq!(claims.amr, ["TestID"]);
+    }
 
     #[test]
     fn only_unprocessed_requests_keep_the_refresh_token() {
