@@ -96,9 +96,10 @@ fn classify(e: Error) -> ProviderFailure<Error> {
         {
             ProviderFailure::NotSpent(e)
         }
-        Error::ProviderStatus { status, .. } if matches!(status, 429 | 502 | 503 | 504) => {
-            ProviderFailure::NotSpent(e)
-        }
+        Error::ProviderStatus {
+            status: 429 | 502 | 503 | 504,
+            ..
+        } => ProviderFailure::NotSpent(e),
         Error::ClientAssertion { .. } | Error::InvalidConfig { .. } => ProviderFailure::NotSpent(e),
         _ => ProviderFailure::MaybeSpent(e),
     }
