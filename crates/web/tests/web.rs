@@ -3,6 +3,8 @@
 mod web {
     pub mod cookies;
     pub mod faults;
+    pub mod page_api;
+    pub mod page_support;
     pub mod refresh;
     pub mod routes;
     pub mod store;

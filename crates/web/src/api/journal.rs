@@ -136,6 +136,13 @@ impl Folders {
             .collect()
     }
 
+    /// When the submission was accepted (its attachments' names kept), if it was.
+    pub(crate) fn accepted_at(&self, key: &str) -> Option<std::time::SystemTime> {
+        std::fs::metadata(self.web().join(format!("{key}.attachments.json")))
+            .and_then(|m| m.modified())
+            .ok()
+    }
+
     /// Records why a submission stopped (shown by the status), or clears it (`None`).
     pub(crate) fn set_error(&self, key: &str, message: Option<&str>) {
         let name = format!("{key}.error.txt");

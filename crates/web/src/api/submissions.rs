@@ -279,12 +279,13 @@ fn view(id: &SubmissionId, j: &Journal, error: Option<String>) -> StatusView {
     }
 }
 
-/// The journal of `raw` for this session's person, read off the async runtime.
+/// The journal of `raw` for this session's person, read off the async runtime: `None` when a submission was
+/// accepted but its journal is not started yet (or never was: see [`status`]).
 async fn load(
     state: &ApiState,
     session: &crate::Session,
     raw: &str,
-) -> Result<(SubmissionId, Folders, Journal, Option<String>), Problem> {
+) -> Result<(SubmissionId, Folders, Option<Journal>, Option<String>), Problem> {
     let id = SubmissionId::parse(raw).ok_or_else(not_found)?;
     let folders = Folders::new(
         &state.config.data_dir,
@@ -292,14 +293,19 @@ async fn load(
         &id.organisation,
     );
     let (f, key) = (folders.clone(), id.key.clone());
-    let (journal, error) = tokio::task::spawn_blocking(move || (f.open(&key), f.error(&key)))
-        .await
-        .map_err(|_| not_found())?;
-    let journal = journal
-        .map_err(|e| mva_problem(&e))?
-        .ok_or_else(not_found)?;
-    Ok((id, folders, journal.state, error))
+    let (journal, error, accepted) =
+        tokio::task::spawn_blocking(move || (f.open(&key), f.error(&key), f.accepted_at(&key)))
+            .await
+            .map_err(|_| not_found())?;
+    match journal.map_err(|e| mva_problem(&e))? {
+        Some(j) => Ok((id, folders, Some(j.state), error)),
+        None if accepted.is_some() => Ok((id, folders, None, error)),
+        None => Err(not_found()),
+    }
 }
+
+/// How long an accepted submission may take to start its journal before it counts as stopped.
+const START_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Whether some process holds the entry's lock (a submission is running there).
 fn held_elsewhere(folders: &Folders, key: &str) -> bool {
@@ -311,22 +317,41 @@ pub(super) async fn status(
     ApiSession(session): ApiSession,
     Path(raw): Path<String>,
 ) -> Result<Json<StatusView>, Problem> {
-    let (id, folders, journal, error) = load(&state, &session, &raw).await?;
+    let (id, folders, journal, mut error) = load(&state, &session, &raw).await?;
     let here = state
         .running
         .lock()
         .is_ok_and(|set| set.contains(&id.to_string()));
-    if journal.feedback.is_none() && error.is_none() && !here && !held_elsewhere(&folders, &id.key)
-    {
-        // Nobody runs it: its process stopped (a restart, a crash). Resume it from the journal.
-        start(
-            &state,
-            session.reference().clone(),
-            folders,
-            id.clone(),
-            None,
-        );
-    }
+    let busy = here || held_elsewhere(&folders, &id.key);
+    let journal = match journal {
+        Some(j) => {
+            if j.feedback.is_none() && error.is_none() && !busy {
+                // Nobody runs it: its process stopped (a restart, a crash). Resume it from the journal.
+                start(
+                    &state,
+                    session.reference().clone(),
+                    folders,
+                    id.clone(),
+                    None,
+                );
+            }
+            j
+        }
+        None => {
+            let young = folders
+                .accepted_at(&id.key)
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age < START_GRACE);
+            if error.is_none() && !busy && !young {
+                // Accepted, but its process stopped before the journal began: nothing was sent.
+                error = Some(
+                    "the submission stopped before it began; nothing was sent. Submit it again"
+                        .into(),
+                );
+            }
+            Journal::default()
+        }
+    };
     Ok(Json(view(&id, &journal, error)))
 }
 
@@ -336,6 +361,7 @@ pub(super) async fn resume(
     Path(raw): Path<String>,
 ) -> Result<Json<StatusView>, Problem> {
     let (id, folders, journal, _) = load(&state, &session, &raw).await?;
+    let journal = journal.ok_or_else(not_found)?;
     if journal.feedback.is_none() {
         start(
             &state,
@@ -357,6 +383,7 @@ async fn feedback_file(
     content_type: &'static str,
 ) -> Result<Response, Problem> {
     let (id, folders, journal, _) = load(state, session, raw).await?;
+    let journal = journal.ok_or_else(not_found)?;
     let instance = journal
         .instance
         .filter(|_| journal.feedback.is_some())
