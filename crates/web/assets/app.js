@@ -7,6 +7,8 @@ let lang = initialLanguage();
 let t = texts[lang];
 let validated = null; // the files and number last validated without errors
 let polling = null;
+// What is on screen, so a language switch can show it again in the other language.
+const shown = { pid: null, findings: null, verdict: null, status: null };
 
 async function api(path, options = {}) {
   const headers = new Headers(options.headers || {});
@@ -38,6 +40,15 @@ function applyLanguage() {
   }
   $('lang').textContent = t.other;
   $('lang').lang = lang === 'nb' ? 'en' : 'nb';
+  if (shown.pid !== null) $('user').textContent = t.loggedInAs + shown.pid;
+  if (shown.findings) showFindings(shown.findings, shown.verdict);
+  if (shown.status) render(shown.status);
+}
+
+// The verdict line: `{ service }` from a validation or `{ verdict }` from the feedback.
+function verdictText(v) {
+  if (!v) return '';
+  return t.service + (v.service === 'not_asked' ? t.notAsked : String(v.service || v.verdict || ''));
 }
 
 function showLoggedOut(message) {
@@ -47,6 +58,7 @@ function showLoggedOut(message) {
   $('login').hidden = false;
   $('logged-out').hidden = false;
   $('user').textContent = '';
+  shown.pid = null;
   if (message) say(message, 'error');
 }
 
@@ -68,7 +80,8 @@ async function loadSession() {
   $('login').hidden = true;
   $('logout').hidden = false;
   $('vat').hidden = false;
-  $('user').textContent = t.loggedInAs + String(session.pid || '');
+  shown.pid = String(session.pid || '');
+  $('user').textContent = t.loggedInAs + shown.pid;
   const pending = sessionStorage.getItem('mva-submission');
   if (pending) follow(pending);
 }
@@ -89,7 +102,9 @@ function selection() {
   return [$('org').value.trim(), names($('return')), names($('envelope')), names($('attachments'))].join('#');
 }
 
-function showFindings(findings, verdictText) {
+function showFindings(findings, verdict) {
+  shown.findings = findings || [];
+  shown.verdict = verdict;
   const body = $('findings').tBodies[0];
   body.replaceChildren();
   for (const f of findings || []) {
@@ -105,7 +120,9 @@ function showFindings(findings, verdictText) {
     const text = row.insertCell();
     text.textContent = String(f.message || '') + (f.code ? ` [${f.code}]` : '');
   }
-  $('verdict').textContent = (verdictText || '') + (findings && findings.length ? '' : ' ' + t.noFindings);
+  const none = !findings || findings.length === 0;
+  $('verdict').textContent = [verdictText(verdict), none ? t.noFindings : ''].filter(Boolean).join(' ');
+  $('findings').hidden = none;
   $('findings-box').hidden = false;
 }
 
@@ -122,26 +139,26 @@ async function validate(event) {
     response = await api('/api/validate', { method: 'POST', body: data });
   } catch (e) { say(t.error + e.message, 'error'); return; }
   const result = await json(response);
+  // Files or number changed while the answer was on its way: it is not about what is chosen now.
+  const stale = current !== selection();
   if (!response.ok) {
     say(t.error + (result.message || response.status), 'error');
-    if (result.findings) showFindings(result.findings, '');
+    if (result.findings) showFindings(result.findings, null);
     return;
   }
-  showFindings(result.findings, t.service + (result.service === 'not_asked' ? t.notAsked : String(result.service)));
+  showFindings(result.findings, { service: result.service });
   const org = $('org').value.trim();
   if (result.organisation && !org) $('org').value = String(result.organisation);
-  if (result.organisation && org && org !== result.organisation) {
+  if (!result.valid) {
+    say(t.invalid, 'error');
+  } else if (result.organisation && org && org !== result.organisation) {
     say(t.orgMismatch + String(result.organisation), 'error');
-    return;
-  }
-  if (result.valid) {
+  } else {
     validated = selection();
     $('submit').disabled = false;
     say(t.valid, 'ok');
-  } else {
-    say(t.invalid, 'error');
   }
-  if (current !== selection()) { validated = null; $('submit').disabled = true; }
+  if (stale) { validated = null; $('submit').disabled = true; }
 }
 
 async function submit() {
@@ -155,7 +172,7 @@ async function submit() {
   const result = await json(response);
   if (!response.ok) {
     say(t.error + (result.message || response.status), 'error');
-    if (result.findings) showFindings(result.findings, '');
+    if (result.findings) showFindings(result.findings, null);
     return;
   }
   sessionStorage.setItem('mva-submission', String(result.id));
@@ -199,6 +216,7 @@ async function offerFile(link, path, name) {
 }
 
 function render(s) {
+  shown.status = s;
   $('submission').hidden = false;
   $('steps').replaceChildren(
     step(t.stepCreated, s.instance_created),
@@ -213,7 +231,7 @@ function render(s) {
   } else if (fb) {
     $('feedback').textContent = t.done + [fb.substatus, fb.substatus_description].filter(Boolean).map(String).join(': ');
     showPayment(fb.payment);
-    if (fb.findings && fb.findings.length) showFindings(fb.findings, t.service + String(fb.verdict || ''));
+    if (fb.findings && fb.findings.length && shown.findings !== fb.findings) showFindings(fb.findings, { verdict: fb.verdict });
   } else {
     $('feedback').textContent = s.submitted ? t.waiting : t.submitting;
   }

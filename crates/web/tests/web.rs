@@ -4,6 +4,7 @@ mod web {
     pub mod cookies;
     pub mod faults;
     pub mod page_api;
+    pub mod page_browser;
     pub mod page_support;
     pub mod refresh;
     pub mod routes;
