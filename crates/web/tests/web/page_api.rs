@@ -418,3 +418,73 @@ async fn the_page_is_served_with_a_strict_policy() {
         assert_eq!(r.headers()["x-content-type-options"], "nosniff");
     }
 }
+
+/// Stops every submission at one checkpoint, for good (as if its process died there).
+struct StopAt(mva::submission::Checkpoint);
+
+impl mva::submission::CheckpointHook for StopAt {
+    fn reached(&self, at: mva::submission::Checkpoint) -> mva::submission::CheckpointFuture<'_> {
+        let stop = at == self.0;
+        Box::pin(async move {
+            if stop {
+                std::future::pending::<()>().await;
+            }
+        })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_submission_whose_process_stopped_is_resumed_by_the_next_look_and_filed_once() {
+    use mva::submission::{Checkpoint, Step};
+    use sha2::{Digest, Sha256};
+    let sim = vat_sim().await;
+    let sessions = sessions();
+    let data = tempfile::tempdir().unwrap();
+    let server = instance(&sessions, &sim, data.path(), "127.0.0.1").await;
+    let cookie = log_in(&sessions, &sim, KARI).await;
+
+    // Another process filed as KARI into the shared data folder and died after creating the instance.
+    let person: String = Sha256::digest(KARI.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let folder = data.path().join("persons").join(person).join(ORG);
+    let options = mva::EnvelopeOptions {
+        created_by: "test".into(),
+        created_at: time::OffsetDateTime::now_utc(),
+    };
+    let submission = mva::Submission::build(example_return(ORG), vec![], &options).unwrap();
+    let id = format!("{ORG}-{}", submission.key());
+    let mut submit_options = mva::SubmitOptions::new(folder.join("journal"), folder.join("out"));
+    submit_options.checkpoints = Some(std::sync::Arc::new(StopAt(Checkpoint::recorded(
+        Step::InstanceCreated,
+    ))));
+    let token = sim.verifier.mint(KARI);
+    let client = mva::MvaClient::new(
+        mva::Endpoints::sim(&sim.base),
+        std::sync::Arc::new(mva::StaticToken(mva::AccessToken::new(token))),
+    )
+    .unwrap();
+    let dying = tokio::spawn(async move {
+        let _ = client
+            .submit(&submission, &submit_options, &mut |_| {})
+            .await;
+    });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while sim.services.instances().is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "the first process did not create its instance"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    dying.abort();
+    let _ = dying.await;
+
+    // The page looks at it (a reload, another instance): it is resumed and finished, on the same instance.
+    let s = until_finished(&server, &cookie, &id).await;
+    assert_eq!(s["state"], "done", "{s}");
+    assert_eq!(s["instance"], sim.services.instances()[0].id.as_str());
+    assert_eq!(sim.services.instances().len(), 1, "filed exactly once");
+}
