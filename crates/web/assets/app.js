@@ -1,5 +1,5 @@
 // The VAT page: talks only to the server's JSON API. Every value from a file or a service is put in with
-// textContent (never innerHTML); every request carries X-Mva-Request: 1 and same-origin credentials.
+// textContent (never as markup); every request carries X-Mva-Request: 1 and same-origin credentials.
 import { texts, initialLanguage } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
