@@ -6,6 +6,9 @@ mod web {
     pub mod bff_support;
     pub mod cookies;
     pub mod faults;
+    pub mod page_api;
+    pub mod page_browser;
+    pub mod page_support;
     pub mod refresh;
     pub mod routes;
     pub mod store;

@@ -37,11 +37,11 @@ pub async fn run(ctx: &ProfileSettings, args: WhoamiArgs) -> Result<u8> {
         }
     })?;
     let c = &tokens.id_claims;
-    let pid = c.pid.as_deref().map(|p| {
+    let pid = c.pid.as_ref().map(|p| {
         if args.show_pid {
-            p.to_string()
+            p.reveal().to_string()
         } else {
-            output::mask_pid(p)
+            p.to_string()
         }
     });
     let who = Whoami {

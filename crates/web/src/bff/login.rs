@@ -236,7 +236,7 @@ async fn finish(
             scope: tokens.scope.clone(),
         },
         Identity {
-            pid: Pid::new(pid),
+            pid: Pid::new(pid.reveal()),
             acr: Acr::new(
                 claims
                     .acr

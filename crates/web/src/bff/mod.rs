@@ -23,8 +23,10 @@ mod logout;
 mod pages;
 mod proxy;
 mod redeem;
+mod token_hook;
 
 pub use backchannel::{validate_logout_token, LogoutClaims, LogoutTokenError, BACKCHANNEL_EVENT};
+pub use token_hook::BffTokens;
 
 use crate::refresh::{RefreshError, RefreshOptions, Refreshed};
 use crate::routes::{self, csrf_guard, CurrentSession, Problem, SessionInfo, WebState};
