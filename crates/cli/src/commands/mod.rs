@@ -4,6 +4,7 @@ mod demo;
 mod integration;
 mod login;
 mod logout;
+mod serve;
 mod session;
 mod sim;
 mod status;
@@ -30,5 +31,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Submit(args) => submit::run(&ctx()?, args).await,
         Command::Status(args) => status::run(&ctx()?, args).await,
         Command::Demo(args) => demo::run(args).await,
+        Command::Serve(args) => serve::run(&ctx()?, args).await,
     }
 }
