@@ -9,5 +9,6 @@ mod integration_check;
 mod login_oidc_provider;
 mod login_pages;
 mod login_sim;
+mod serve;
 mod tidy;
 mod vat;
