@@ -7,6 +7,8 @@
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
+use crate::choices::{Env, Level, Locale};
+
 /// File VAT returns (mva-melding) with the Norwegian Tax Administration: ID-porten login, validation, submission
 /// over Altinn 3, and a local simulator of all three.
 #[derive(Debug, Parser)]
@@ -64,9 +66,9 @@ pub enum Command {
 /// Which ID-porten and which integration: shared by login, token, whoami, logout and the VAT commands.
 #[derive(Debug, Args, Clone, Default)]
 pub struct ProviderArgs {
-    /// The ID-porten environment: test or prod [default: test].
-    #[arg(long, env = "MVA_ENV", value_name = "test|prod")]
-    pub env: Option<String>,
+    /// The ID-porten environment [default: test].
+    #[arg(long, env = "MVA_ENV", value_enum)]
+    pub env: Option<Env>,
     /// Any OpenID provider by issuer URL instead of an environment (the simulator, a test provider).
     #[arg(long, env = "MVA_ISSUER", value_name = "URL")]
     pub issuer: Option<String>,
@@ -84,12 +86,12 @@ pub struct LoginSettings {
     /// Scopes to request, space separated [default: openid skatteetaten:mvameldingvalidering skatteetaten:mvameldinginnsending].
     #[arg(long, env = "MVA_SCOPE", value_name = "SCOPES")]
     pub scope: Option<String>,
-    /// The level of assurance: idporten-loa-substantial or idporten-loa-high [default: substantial].
-    #[arg(long, env = "MVA_ACR_VALUES", value_name = "LEVEL")]
-    pub acr_values: Option<String>,
-    /// The language of ID-porten's pages: nb, nn, en or se [default: nb].
-    #[arg(long, env = "MVA_UI_LOCALES", value_name = "LOCALE")]
-    pub ui_locales: Option<String>,
+    /// The level of assurance [default: idporten-loa-substantial].
+    #[arg(long, env = "MVA_ACR_VALUES", value_name = "LEVEL", value_enum)]
+    pub acr_values: Option<Level>,
+    /// The language of ID-porten's pages [default: nb].
+    #[arg(long, env = "MVA_UI_LOCALES", value_name = "LOCALE", value_enum)]
+    pub ui_locales: Option<Locale>,
     /// Force a fresh login even if ID-porten has a session (prompt=login).
     #[arg(long)]
     pub prompt_login: bool,

@@ -21,6 +21,7 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::choices::{Env, Level, Locale};
 use crate::cli::{GlobalOptions, LoginSettings, ProviderArgs, ServiceArgs};
 use crate::last_login;
 
@@ -29,7 +30,7 @@ use crate::last_login;
 #[serde(deny_unknown_fields)]
 pub struct Profile {
     /// test or prod.
-    pub env: Option<String>,
+    pub env: Option<Env>,
     /// An issuer URL (instead of env).
     pub issuer: Option<String>,
     /// The integration's client_id.
@@ -41,9 +42,9 @@ pub struct Profile {
     /// Scopes, space separated.
     pub scope: Option<String>,
     /// idporten-loa-substantial or idporten-loa-high.
-    pub acr_values: Option<String>,
+    pub acr_values: Option<Level>,
     /// nb, nn, en, se.
-    pub ui_locales: Option<String>,
+    pub ui_locales: Option<Locale>,
     /// Always force a fresh login.
     pub prompt_login: Option<bool>,
     /// Use PAR.
@@ -153,16 +154,10 @@ impl Provider {
 /// followed by `mva token` works.
 pub fn provider(ctx: &ProfileSettings, args: &ProviderArgs) -> Result<Provider> {
     let p = &ctx.profile;
-    let nothing_chosen = [
-        &args.issuer,
-        &args.env,
-        &args.client_id,
-        &p.issuer,
-        &p.env,
-        &p.client_id,
-    ]
-    .iter()
-    .all(|v| v.is_none());
+    let nothing_chosen = [&args.issuer, &args.client_id, &p.issuer, &p.client_id]
+        .iter()
+        .all(|v| v.is_none())
+        && args.env.or(p.env).is_none();
     if nothing_chosen {
         if let Some(last) = last_login::recall(&ctx.home, &ctx.profile_name) {
             return Ok(Provider {
@@ -174,17 +169,14 @@ pub fn provider(ctx: &ProfileSettings, args: &ProviderArgs) -> Result<Provider> 
         }
     }
     let issuer_text = args.issuer.clone().or(p.issuer.clone());
-    let env_text = args.env.clone().or(p.env.clone());
-    let (issuer, environment) = match (issuer_text, env_text) {
-        (Some(issuer), _) => (idporten::Issuer::parse(&issuer)?, "custom".to_string()),
-        (None, env) => {
-            let env = env.unwrap_or_else(|| "test".into());
-            let parsed = match env.as_str() {
-                "test" => idporten::Environment::Test,
-                "prod" => idporten::Environment::Prod,
-                other => bail!("unknown environment \"{other}\"; use test or prod, or --issuer URL for another provider"),
-            };
-            (parsed.issuer(), env)
+    let (issuer, environment) = match issuer_text {
+        Some(issuer) => (idporten::Issuer::parse(&issuer)?, "custom".to_string()),
+        None => {
+            let env = args.env.or(p.env).unwrap_or(Env::Test);
+            (
+                idporten::Environment::from(env).issuer(),
+                env.as_str().to_string(),
+            )
         }
     };
     let client_id = args
@@ -263,17 +255,11 @@ pub fn client_config(
         config.post_logout_redirect_uri = Some(idporten::RedirectUri::parse(uri)?);
     }
     config.scopes = values.scopes;
-    if let Some(acr) = args.acr_values.clone().or(p.acr_values.clone()) {
-        config.acr = idporten::AcrLevel::parse(&acr)?;
+    if let Some(level) = args.acr_values.or(p.acr_values) {
+        config.acr = level.into();
     }
-    if let Some(locale) = args.ui_locales.clone().or(p.ui_locales.clone()) {
-        config.ui_locale = match locale.as_str() {
-            "nb" => idporten::UiLocale::Nb,
-            "nn" => idporten::UiLocale::Nn,
-            "en" => idporten::UiLocale::En,
-            "se" => idporten::UiLocale::Se,
-            other => bail!("unknown language \"{other}\" for --ui-locales; use nb, nn, en or se"),
-        };
+    if let Some(locale) = args.ui_locales.or(p.ui_locales) {
+        config.ui_locale = locale.into();
     }
     config.prompt_login = args.prompt_login || p.prompt_login.unwrap_or(false);
     config.use_par = args.par || p.par.unwrap_or(false);
