@@ -61,6 +61,10 @@ pub enum Command {
     Status(StatusArgs),
     /// The whole job on the embedded simulator: log in, validate, submit, get the receipt. No network, no set-up.
     Demo(DemoArgs),
+    /// Print the shell completion script: `mva completions bash > ~/.local/share/bash-completion/completions/mva`.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff): `mva man | man -l -`; `--out DIR` writes one page per command.
+    Man(ManArgs),
 }
 
 /// Which ID-porten and which integration: shared by login, token, whoami, logout and the VAT commands.
@@ -202,7 +206,7 @@ pub enum IntegrationCommand {
 /// `mva integration check`.
 #[derive(Debug, Args)]
 pub struct IntegrationCheckArgs {
-    /// The integration file (see `docs/integration.md`).
+    /// The integration file (TOML; `examples/integration.toml` in the repository is a commented example).
     pub file: PathBuf,
     /// Provider and client (the software's configuration to compare with).
     #[command(flatten)]
@@ -267,7 +271,8 @@ pub struct SubmitArgs {
     /// Attachments (PDF, images, office documents, XML), at most 25 MB each.
     #[arg(long = "attach", value_name = "FILE")]
     pub attachments: Vec<PathBuf>,
-    /// Where the receipt, payment information and validation result are saved [default: ./mva-<instance>].
+    /// Where the receipt, payment information and validation result are saved, in a folder ORG-INSTANCE inside it
+    /// [default: the current directory].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Submit again even though this return was submitted before (a deliberate correction).
@@ -323,4 +328,20 @@ pub struct DemoArgs {
     /// A VAT return to use instead of the bundled example.
     #[arg(long, value_name = "FILE")]
     pub file: Option<PathBuf>,
+}
+
+/// `mva completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// `mva man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write mva.1 and one page per command (mva-login.1, ...) into DIR instead of printing mva.1.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
