@@ -6,17 +6,34 @@
 //! ```
 //!
 //! `--base` is the simulator (use `--env test` for tt02). The token is read from a file (never from the command
-//! line, where other users can see it). Set `MVA_SUBMIT_PAUSE_AT=<step>` (TEST ONLY) to pause at a step.
+//! line, where other users can see it). Set `MVA_SUBMIT_PAUSE_AT=<checkpoint>` (TEST ONLY, e.g. `filled-in` or
+//! `filled-in:unrecorded`) to stop there: the example's checkpoint hook prints `PAUSED <checkpoint>` on stderr and
+//! waits for ever, so a test can kill it at that exact point.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use mva::submission::{Checkpoint, CheckpointFuture, CheckpointHook};
 use mva::{
     AccessToken, Attachment, Endpoints, EnvelopeOptions, MvaClient, StaticToken, Submission,
     SubmitOptions,
 };
+
+/// Stops the submission at one checkpoint: says so on stderr and never returns (the test kills the process).
+struct PauseAt(Checkpoint);
+
+impl CheckpointHook for PauseAt {
+    fn reached(&self, at: Checkpoint) -> CheckpointFuture<'_> {
+        Box::pin(async move {
+            if at == self.0 {
+                eprintln!("PAUSED {at}");
+                std::future::pending::<()>().await;
+            }
+        })
+    }
+}
 
 fn usage() -> ExitCode {
     eprintln!("usage: submit (--base URL | --env test|prod) --token-file FILE --journal DIR --out DIR --return FILE [--attach FILE]...");
@@ -97,6 +114,13 @@ async fn run(
     let mut options = SubmitOptions::new(journal, out);
     options.poll_interval = Duration::from_millis(200);
     options.feedback_timeout = Duration::from_secs(30);
+    if let Ok(at) = std::env::var("MVA_SUBMIT_PAUSE_AT") {
+        let at: Checkpoint = at.parse().map_err(|detail| mva::MvaError::Protocol {
+            step: "MVA_SUBMIT_PAUSE_AT",
+            detail,
+        })?;
+        options.checkpoints = Some(Arc::new(PauseAt(at)));
+    }
     let outcome = client
         .submit(&sub, &options, &mut |p| eprintln!("progress: {p:?}"))
         .await?;

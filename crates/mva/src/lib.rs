@@ -1,13 +1,13 @@
 //! File Norwegian VAT returns (mva-melding) with the Tax Administration over Altinn 3.
 //!
-//! - Local validation with no network: [`validate`], [`validate_pair`], [`validate_files`] (parallel), against
+//! - Local validation with no network: [`validate()`], [`validate_pair`], [`validate_files`] (parallel), against
 //!   the product's own copies of the official XSDs (compiled once per thread with libxml2), refusing DTDs, XML
 //!   bombs and XXE, and documents over [`MAX_DOCUMENT_BYTES`].
 //! - The validation API ([`MvaClient::validate_remote`]), reading both documented result formats into the same
 //!   [`Finding`]s.
 //! - Envelope building ([`build_envelope`]) with a real XML writer, checked against the envelope XSD.
-//! - Submission ([`MvaClient::submit`]): token exchange, instance, uploads, process steps, feedback; crash safe
-//!   through a journal on disk; a return is never filed twice.
+//! - Submission ([`MvaClient::submit`], layered in [`submission`]): token exchange, instance, uploads, process
+//!   steps, feedback; crash safe through a journal on disk with a lock per entry; a return is never filed twice.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), mva::MvaError> {
@@ -31,42 +31,37 @@
 #![warn(missing_docs)]
 
 pub mod attachment;
-pub mod client;
 pub mod consistency;
 mod encoding;
 pub mod endpoints;
 pub mod envelope;
 pub mod error;
 pub mod facts;
-pub mod feedback;
 pub mod finding;
 pub mod instance;
-pub mod journal;
 pub mod payment;
 pub mod response;
 mod scan;
 pub mod schema;
 pub mod service_result;
-pub mod steps;
 pub mod submission;
-pub mod submit;
 pub mod token;
 pub mod types;
 pub mod validate;
 pub mod xmlw;
 
 pub use attachment::{check_attachments, Attachment};
-pub use client::MvaClient;
 pub use endpoints::Endpoints;
 pub use envelope::{build_envelope, EnvelopeOptions};
 pub use error::{MvaError, Result};
 pub use facts::Facts;
-pub use feedback::{Feedback, InstanceState};
 pub use finding::{DocumentKind, Finding, FindingInFile, FindingKind, Report, Severity};
 pub use instance::Stage;
 pub use payment::PaymentInfo;
 pub use service_result::{parse_service_result, ResultFormat, ServiceResult, Verdict};
-pub use submit::{Progress, Submission, SubmitOptions, SubmitOutcome, PAUSE_ENV};
+pub use submission::{
+    Feedback, InstanceState, MvaClient, Progress, Submission, SubmitOptions, SubmitOutcome,
+};
 pub use token::{AccessToken, StaticToken, TokenSource};
 pub use types::{Category, InstanceId, OrganisationNumber, Period, PeriodLength};
 pub use validate::{

@@ -8,6 +8,8 @@
 //! - [`Sessions`]: create, load, save (compare-and-set), delete, delete by ID-porten `sid`; session data is
 //!   encrypted with the per-session key before any store sees it.
 //! - [`refresh`]: [`Sessions::refresh_once`], so a one-time refresh token is spent once across instances.
+//! - [`login_state`]: one sealed login-state cookie per login flow (two tabs can log in at once);
+//!   [`ReturnPath`]: the `redirect` parameter, only ever a path on this site.
 //! - [`routes`]: health, readiness, session metadata, front-channel logout, the CSRF guard, and the
 //!   [`routes::CurrentSession`] extractor.
 //!
@@ -50,7 +52,9 @@
 
 pub mod cookie;
 pub mod keys;
+pub mod login_state;
 pub mod refresh;
+mod return_path;
 pub mod routes;
 mod seal;
 pub mod session;
@@ -61,6 +65,7 @@ mod types;
 pub use cookie::{CookieAttributes, CookieError, SealedCookie, SessionId, SessionRef, COOKIE_NAME};
 pub use keys::{KeyError, SessionKeys, SESSION_KEY_ENV};
 pub use refresh::{ProviderFailure, RefreshError, RefreshOptions, Refreshed};
+pub use return_path::{ReturnPath, ReturnPathError};
 pub use session::{
     Identity, Limits, LimitsError, Session, SessionData, Tokens, MAX_ABSOLUTE_LIFETIME,
 };

@@ -13,7 +13,7 @@ use crate::settings::{self, ProfileSettings};
 pub async fn run(ctx: &ProfileSettings, args: StatusArgs) -> Result<u8> {
     let journal_dir = ctx.home.join("journal");
     let Some(instance) = &args.instance else {
-        let open = mva::submit::unfinished(&journal_dir)?;
+        let open = mva::submission::journal::unfinished(&journal_dir)?;
         if args.json {
             output::json(&open)?;
         } else if open.is_empty() {

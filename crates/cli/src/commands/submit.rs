@@ -4,6 +4,7 @@
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::cli::SubmitArgs;
 use crate::commands::vat;
@@ -69,9 +70,42 @@ pub async fn run(ctx: &ProfileSettings, args: SubmitArgs) -> Result<u8> {
         bail!("--poll-interval must be a positive number of seconds");
     }
     options.poll_interval = std::time::Duration::from_secs_f64(args.poll_interval);
+    options.checkpoints = pause_hook_from_env()?;
     let outcome = submit_with_progress(&client, &submission, &options).await?;
     report(&outcome, args.json)?;
     Ok(exit::SUCCESS)
+}
+
+/// TEST ONLY: the environment variable naming a checkpoint (`exchanged`, `instance-created`, `filled-in:unrecorded`,
+/// ...; see `mva::submission::checkpoint`) at which `mva submit` stops: it prints `PAUSED <checkpoint>` on stderr and
+/// waits to be killed. The crash tests use it to kill a submission at an exact step. Never set it in normal use.
+pub const PAUSE_ENV: &str = "MVA_SUBMIT_PAUSE_AT";
+
+/// Stops a submission at one checkpoint (through the library's checkpoint seam; the library itself never waits).
+struct PauseAt(mva::submission::Checkpoint);
+
+impl mva::submission::CheckpointHook for PauseAt {
+    fn reached(&self, at: mva::submission::Checkpoint) -> mva::submission::CheckpointFuture<'_> {
+        Box::pin(async move {
+            if at == self.0 {
+                eprintln!("PAUSED {at}");
+                std::future::pending::<()>().await;
+            }
+        })
+    }
+}
+
+/// The pause hook [`PAUSE_ENV`] asks for, if any.
+fn pause_hook_from_env() -> Result<Option<Arc<dyn mva::submission::CheckpointHook>>> {
+    match std::env::var(PAUSE_ENV) {
+        Ok(name) => {
+            let at = name
+                .parse()
+                .map_err(|e: String| anyhow::anyhow!("{PAUSE_ENV}: {e}"))?;
+            Ok(Some(Arc::new(PauseAt(at))))
+        }
+        Err(_) => Ok(None),
+    }
 }
 
 /// Who and when, for the envelope (opprettetAv, opprettingstidspunkt).

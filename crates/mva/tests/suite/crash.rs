@@ -9,6 +9,9 @@ use std::time::{Duration, Instant};
 
 use crate::common::*;
 
+/// The example's test hook: pause at this checkpoint (see examples/submit.rs).
+const PAUSE_ENV: &str = "MVA_SUBMIT_PAUSE_AT";
+
 /// The example binary, built on first use into the same target folder (cargo does not build examples for
 /// `cargo test --test suite`).
 fn example_binary() -> PathBuf {
@@ -67,9 +70,9 @@ fn spawn(base: &url::Url, f: &Files, pause: Option<&str>) -> Child {
         .arg("--out")
         .arg(&f.out);
     c.arg("--return").arg(&f.ret).arg("--attach").arg(&f.att);
-    c.env_remove(mva::PAUSE_ENV);
+    c.env_remove(PAUSE_ENV);
     if let Some(p) = pause {
-        c.env(mva::PAUSE_ENV, p);
+        c.env(PAUSE_ENV, p);
     }
     c.stdout(Stdio::piped())
         .stderr(Stdio::piped())

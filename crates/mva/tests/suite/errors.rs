@@ -86,7 +86,7 @@ async fn forbidden_at_create_names_the_fill_in_roles() {
         .unwrap_err();
     match &e {
         MvaError::Forbidden { step, org, hint } => {
-            assert_eq!(*step, mva::submit::STEP_CREATE);
+            assert_eq!(*step, mva::submission::steps::STEP_CREATE);
             assert_eq!(org, ORG);
             assert!(
                 hint.contains("Regnskapsmedarbeider") && hint.contains("Filling in"),
@@ -115,7 +115,7 @@ async fn forbidden_at_submit_names_the_submit_roles_and_a_signer_can_finish() {
         .unwrap_err();
     match &e {
         MvaError::Forbidden { step, hint, .. } => {
-            assert_eq!(*step, mva::submit::STEP_SUBMIT);
+            assert_eq!(*step, mva::submission::steps::STEP_SUBMIT);
             assert!(
                 hint.contains("Regnskapsfører med signeringsrett") && hint.contains("Submitting"),
                 "{hint}"
@@ -188,7 +188,7 @@ async fn conflict_of(
     for a in attachments {
         c.upload_attachment(ORG, &id, a).await.unwrap();
     }
-    c.process_next(mva::submit::STEP_FILL_IN, ORG, &id)
+    c.process_next(mva::submission::steps::STEP_FILL_IN, ORG, &id)
         .await
         .unwrap_err()
 }

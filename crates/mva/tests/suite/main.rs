@@ -1,4 +1,5 @@
 //! All integration tests of the `mva` crate, in one test binary.
+mod checkpoints;
 mod common;
 mod crash;
 mod encodings;

@@ -1,26 +1,19 @@
-//! The single steps of a submission on the submission app (steps 3-8 of the specification), each one HTTP call
-//! with the Altinn token; [`crate::MvaClient::submit`] strings them together.
+//! The calls on the submission app (steps 3-8 of the specification and the feedback's reads), each one HTTP request
+//! with the Altinn token through `MvaClient::app_call`. No journal, no files: the flow strings them together.
 
 use reqwest::Method;
+use serde::Deserialize;
 
+use super::client::{Body, MvaClient};
+use super::steps::{
+    disposition, protocol, STEP_ATTACHMENT, STEP_CREATE, STEP_ENVELOPE, STEP_FEEDBACK,
+    STEP_READ_INSTANCE, STEP_RETURN,
+};
 use crate::attachment::Attachment;
-use crate::client::{Body, MvaClient};
 use crate::error::MvaError;
-use crate::instance::Instance;
+use crate::instance::{DataElement, Instance};
+use crate::response::{MAX_DOCUMENT_RESPONSE_BYTES, MAX_JSON_BYTES};
 use crate::{InstanceId, OrganisationNumber};
-
-/// Step name: create the instance.
-pub const STEP_CREATE: &str = "create instance";
-/// Step name: upload the envelope.
-pub const STEP_ENVELOPE: &str = "upload envelope";
-/// Step name: upload the return.
-pub const STEP_RETURN: &str = "upload return";
-/// Step name: upload an attachment.
-pub const STEP_ATTACHMENT: &str = "upload attachment";
-/// Step name: the first process/next (finish filling in).
-pub const STEP_FILL_IN: &str = "finish filling in";
-/// Step name: the second process/next (submit).
-pub const STEP_SUBMIT: &str = "submit";
 
 /// A data element's body: its content type and an attachment disposition with its file name.
 fn data_body(content_type: &str, file_name: &str, bytes: &[u8]) -> Body {
@@ -31,33 +24,18 @@ fn data_body(content_type: &str, file_name: &str, bytes: &[u8]) -> Body {
     }
 }
 
-pub(crate) fn disposition(name: &str) -> String {
-    if name.is_ascii() {
-        format!("attachment; filename=\"{name}\"")
-    } else {
-        let enc: String = name
-            .bytes()
-            .map(|b| {
-                if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                    (b as char).to_string()
-                } else {
-                    format!("%{b:02X}")
-                }
-            })
-            .collect();
-        let ascii: String = name
-            .chars()
-            .map(|c| if c.is_ascii() { c } else { '_' })
-            .collect();
-        format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{enc}")
+fn json_body(bytes: Vec<u8>) -> Body {
+    Body {
+        content_type: "application/json".into(),
+        disposition: None,
+        bytes,
     }
 }
 
-pub(crate) fn protocol(step: &'static str, e: impl std::fmt::Display) -> MvaError {
-    MvaError::Protocol {
-        step,
-        detail: e.to_string(),
-    }
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FeedbackStatus {
+    is_feedback_provided: bool,
 }
 
 impl MvaClient {
@@ -68,12 +46,8 @@ impl MvaClient {
             self.endpoints().app.as_str().trim_end_matches('/')
         );
         let body = serde_json::json!({ "instanceOwner": { "organisationNumber": org.as_str() } });
-        let body = Body {
-            content_type: "application/json".into(),
-            disposition: None,
-            bytes: body.to_string().into_bytes(),
-        };
-        let (_, resp) = self
+        let body = json_body(body.to_string().into_bytes());
+        let resp = self
             .app_call(
                 STEP_CREATE,
                 org.as_str(),
@@ -81,7 +55,7 @@ impl MvaClient {
                 &url,
                 Some(&body),
                 "application/json",
-                crate::response::MAX_JSON_BYTES,
+                MAX_JSON_BYTES,
             )
             .await?;
         serde_json::from_slice(&resp).map_err(|e| protocol(STEP_CREATE, e))
@@ -149,25 +123,21 @@ impl MvaClient {
             url,
             Some(&body),
             "application/json",
-            crate::response::MAX_JSON_BYTES,
+            MAX_JSON_BYTES,
         )
         .await
         .map(|_| ())
     }
 
-    /// Steps 7 and 8: `PUT {INST}/process/next`; `step` is [`STEP_FILL_IN`] or [`STEP_SUBMIT`] (it decides which
-    /// roles a 403 names).
+    /// Steps 7 and 8: `PUT {INST}/process/next`; `step` is [`super::steps::STEP_FILL_IN`] or
+    /// [`super::steps::STEP_SUBMIT`] (it decides which roles a 403 names).
     pub async fn process_next(
         &self,
         step: &'static str,
         org: &str,
         id: &InstanceId,
     ) -> Result<(), MvaError> {
-        let body = Body {
-            content_type: "application/json".into(),
-            disposition: None,
-            bytes: Vec::new(),
-        };
+        let body = json_body(Vec::new());
         let url = format!("{}/process/next", self.endpoints().instance_url(id));
         self.app_call(
             step,
@@ -176,9 +146,69 @@ impl MvaClient {
             &url,
             Some(&body),
             "application/json",
-            crate::response::MAX_JSON_BYTES,
+            MAX_JSON_BYTES,
         )
         .await
         .map(|_| ())
+    }
+
+    /// Reads an instance.
+    pub async fn instance(&self, org: &str, id: &InstanceId) -> Result<Instance, MvaError> {
+        let url = self.endpoints().instance_url(id);
+        let body = self
+            .app_call(
+                STEP_READ_INSTANCE,
+                org,
+                Method::GET,
+                &url,
+                None,
+                "application/json",
+                MAX_JSON_BYTES,
+            )
+            .await?;
+        serde_json::from_slice(&body).map_err(|e| protocol(STEP_READ_INSTANCE, e))
+    }
+
+    /// Whether feedback is ready (`GET {INST}/feedback/status`).
+    pub async fn feedback_ready(&self, org: &str, id: &InstanceId) -> Result<bool, MvaError> {
+        let url = format!("{}/feedback/status", self.endpoints().instance_url(id));
+        let body = self
+            .app_call(
+                STEP_FEEDBACK,
+                org,
+                Method::GET,
+                &url,
+                None,
+                "application/json",
+                MAX_JSON_BYTES,
+            )
+            .await?;
+        let s: FeedbackStatus =
+            serde_json::from_slice(&body).map_err(|e| protocol(STEP_FEEDBACK, e))?;
+        Ok(s.is_feedback_provided)
+    }
+
+    /// Downloads a data element of instance `id` (through its own link, which must stay on the app's origin).
+    pub async fn download(
+        &self,
+        org: &str,
+        id: &InstanceId,
+        element: &DataElement,
+        accept: &str,
+    ) -> Result<Vec<u8>, MvaError> {
+        let url = match element.self_links.as_ref().and_then(|l| l.apps.clone()) {
+            Some(u) => u,
+            None => format!("{}/data/{}", self.endpoints().instance_url(id), element.id),
+        };
+        self.app_call(
+            STEP_FEEDBACK,
+            org,
+            Method::GET,
+            &url,
+            None,
+            accept,
+            MAX_DOCUMENT_RESPONSE_BYTES,
+        )
+        .await
     }
 }

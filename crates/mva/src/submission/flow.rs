@@ -1,34 +1,26 @@
-//! Submission over Altinn 3 (steps 2-9 of the specification), safe against crashes: every step is recorded in
-//! the journal before the flow moves on; running the same submission again resumes the same instance, after
-//! checking the server's state; a return already filed is reported, not sent again.
+//! The submission flow (steps 2-9 of the specification), safe against crashes and against a second run at the
+//! same time: the journal entry is locked for the whole submission, every step is recorded in the journal before
+//! the flow moves on, running the same submission again resumes the same instance after checking the server's
+//! state, and a return already filed is reported, not sent again. At each checkpoint the flow calls the
+//! [`CheckpointHook`](super::checkpoint::CheckpointHook) of the options, if any.
 
 use std::path::Path;
 use std::time::Duration;
 
-use crate::client::MvaClient;
+use super::checkpoint::{Checkpoint, Step};
+use super::client::MvaClient;
+use super::journal::{EntryLock, Journal, JournalFile};
+use super::model::{Progress, Submission, SubmitOptions, SubmitOutcome};
+use super::steps::{protocol, STEP_CREATE, STEP_ENVELOPE, STEP_FILL_IN, STEP_SUBMIT};
+use crate::attachment::Attachment;
 use crate::error::MvaError;
 use crate::instance::{Stage, ENVELOPE_DATA_TYPE};
-use crate::journal::{EntryLock, Journal, JournalFile};
-use crate::steps::protocol;
 use crate::InstanceId;
 
-use crate::attachment::Attachment;
-pub use crate::steps::{
-    STEP_ATTACHMENT, STEP_CREATE, STEP_ENVELOPE, STEP_FILL_IN, STEP_RETURN, STEP_SUBMIT,
-};
-pub use crate::submission::{Progress, Submission, SubmitOptions, SubmitOutcome};
-
-/// The environment variable of the crash-test hook. TEST ONLY: when set to a pause point name (`exchanged`,
-/// `instance-created`, `envelope-uploaded`, `return-uploaded`, `attachments-uploaded`, `filled-in`, `submitted`,
-/// `feedback`, or one of these with the suffix `:unrecorded`, which pauses after the server accepted the step but
-/// before the journal recorded it), the process prints `PAUSED <name>` on stderr and sleeps for an hour, so a
-/// test can kill it there. Never set it in normal use.
-pub const PAUSE_ENV: &str = "MVA_SUBMIT_PAUSE_AT";
-
-fn pause_point(name: &str) {
-    if std::env::var(PAUSE_ENV).is_ok_and(|v| v == name) {
-        eprintln!("PAUSED {name}");
-        std::thread::sleep(Duration::from_secs(3600));
+/// Calls the options' hook, if any, at `at`.
+async fn checkpoint(options: &SubmitOptions, at: Checkpoint) {
+    if let Some(hook) = &options.checkpoints {
+        hook.reached(at).await;
     }
 }
 
@@ -116,7 +108,7 @@ impl MvaClient {
 
         self.ensure_altinn_token().await?;
         progress(Progress::Exchanged);
-        pause_point("exchanged");
+        checkpoint(options, Checkpoint::recorded(Step::Exchanged)).await;
 
         let id = match j.state.instance.clone() {
             None => {
@@ -129,12 +121,12 @@ impl MvaClient {
                     .ok_or_else(|| {
                         protocol(STEP_CREATE, "the new instance has no envelope data element")
                     })?;
-                pause_point("instance-created:unrecorded");
+                checkpoint(options, Checkpoint::unrecorded(Step::InstanceCreated)).await;
                 j.state.instance = Some(id.clone());
                 j.state.envelope_element = Some(env.id.clone());
                 j.save()?;
                 progress(Progress::InstanceCreated(id.clone()));
-                pause_point("instance-created");
+                checkpoint(options, Checkpoint::recorded(Step::InstanceCreated)).await;
                 id
             }
             Some(id) => {
@@ -153,19 +145,19 @@ impl MvaClient {
                 .kept_envelope()
                 .unwrap_or_else(|| submission.envelope_xml.clone());
             self.upload_envelope(org, &id, &el, &envelope).await?;
-            pause_point("envelope-uploaded:unrecorded");
+            checkpoint(options, Checkpoint::unrecorded(Step::EnvelopeUploaded)).await;
             j.state.envelope_uploaded = true;
             j.save()?;
             progress(Progress::EnvelopeUploaded);
-            pause_point("envelope-uploaded");
+            checkpoint(options, Checkpoint::recorded(Step::EnvelopeUploaded)).await;
         }
         if !j.state.return_uploaded {
             self.upload_return(org, &id, &submission.return_xml).await?;
-            pause_point("return-uploaded:unrecorded");
+            checkpoint(options, Checkpoint::unrecorded(Step::ReturnUploaded)).await;
             j.state.return_uploaded = true;
             j.save()?;
             progress(Progress::ReturnUploaded);
-            pause_point("return-uploaded");
+            checkpoint(options, Checkpoint::recorded(Step::ReturnUploaded)).await;
         }
         for a in &submission.attachments {
             if j.state.attachments_uploaded.contains(&a.file_name) {
@@ -176,22 +168,22 @@ impl MvaClient {
             j.save()?;
             progress(Progress::AttachmentUploaded(a.file_name.clone()));
         }
-        pause_point("attachments-uploaded");
+        checkpoint(options, Checkpoint::recorded(Step::AttachmentsUploaded)).await;
         if !j.state.filled_in {
             self.process_next(STEP_FILL_IN, org, &id).await?;
-            pause_point("filled-in:unrecorded");
+            checkpoint(options, Checkpoint::unrecorded(Step::FilledIn)).await;
             j.state.filled_in = true;
             j.save()?;
             progress(Progress::FilledIn);
-            pause_point("filled-in");
+            checkpoint(options, Checkpoint::recorded(Step::FilledIn)).await;
         }
         if !j.state.submitted {
             self.process_next(STEP_SUBMIT, org, &id).await?;
-            pause_point("submitted:unrecorded");
+            checkpoint(options, Checkpoint::unrecorded(Step::Submitted)).await;
             j.state.submitted = true;
             j.save()?;
             progress(Progress::Submitted);
-            pause_point("submitted");
+            checkpoint(options, Checkpoint::recorded(Step::Submitted)).await;
         }
 
         let mut waiting = |d: Duration| progress(Progress::Waiting(d));
@@ -208,7 +200,7 @@ impl MvaClient {
         j.state.feedback = Some(fb.clone());
         j.save()?;
         progress(Progress::FeedbackSaved(out));
-        pause_point("feedback");
+        checkpoint(options, Checkpoint::recorded(Step::Feedback)).await;
         Ok(SubmitOutcome {
             instance: id,
             already_submitted: already,
@@ -294,31 +286,4 @@ impl MvaClient {
         )
         .await
     }
-}
-
-/// The journals under `journal_dir` that are not finished (no feedback recorded).
-pub fn unfinished(journal_dir: &Path) -> Result<Vec<Journal>, MvaError> {
-    let mut out = Vec::new();
-    let entries = match std::fs::read_dir(journal_dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
-        Err(source) => {
-            return Err(MvaError::Io {
-                action: "cannot read",
-                path: journal_dir.to_path_buf(),
-                source,
-            })
-        }
-    };
-    for e in entries.flatten() {
-        let name = e.file_name().to_string_lossy().to_string();
-        if name.len() == 64 {
-            if let Some(j) = JournalFile::open(journal_dir, &name)? {
-                if j.state.feedback.is_none() {
-                    out.push(j.state);
-                }
-            }
-        }
-    }
-    Ok(out)
 }

@@ -1,16 +1,14 @@
-//! The submission journal: one folder per submission (keyed by a hash of what is filed), holding a copy of the
+//! The submission journal, the flow's only state on disk: one folder per submission (keyed by a hash of what is filed), holding a copy of the
 //! documents and `journal.json`, which records each step BEFORE the flow moves on. Files are written atomically
 //! (temporary file, fsync, rename) with mode 0600. Tokens are never written.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
-
+use super::model::Feedback;
 use crate::error::MvaError;
-use crate::feedback::Feedback;
 use crate::InstanceId;
+use serde::{Deserialize, Serialize};
 
 /// The state of one submission, as recorded.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -25,7 +23,7 @@ pub struct Journal {
     pub started_at: String,
     /// The instance, once created.
     pub instance: Option<InstanceId>,
-    /// The envelope's data element id (data[0] of the new instance).
+    /// The envelope's data element id (`data[0]` of the new instance).
     pub envelope_element: Option<String>,
     /// The envelope is uploaded.
     pub envelope_uploaded: bool,
@@ -39,50 +37,6 @@ pub struct Journal {
     pub submitted: bool,
     /// The feedback, once fetched.
     pub feedback: Option<Feedback>,
-}
-
-/// The envelope without its timestamps (`opprettingstidspunkt`, `endringstidspunkt`), so that an envelope built
-/// again for the same return (with a new creation time) gives the same key.
-fn without_timestamps(envelope_xml: &[u8]) -> Vec<u8> {
-    let mut s = String::from_utf8_lossy(envelope_xml).into_owned();
-    for tag in ["opprettingstidspunkt", "endringstidspunkt"] {
-        let (open, close) = (format!("<{tag}>"), format!("</{tag}>"));
-        let mut from = 0;
-        while let Some(i) = s[from..].find(&open).map(|i| i + from + open.len()) {
-            match s[i..].find(&close) {
-                Some(j) => {
-                    s.replace_range(i..i + j, "");
-                    from = i + close.len();
-                }
-                None => break,
-            }
-        }
-    }
-    s.into_bytes()
-}
-
-/// The key of a submission: SHA-256 over organisation number, return, envelope (without its timestamps) and each
-/// attachment (name, content type and content), each length-prefixed.
-pub fn submission_key(
-    org: &str,
-    return_xml: &[u8],
-    envelope_xml: &[u8],
-    attachments: &[crate::Attachment],
-) -> String {
-    let mut h = Sha256::new();
-    let mut part = |b: &[u8]| {
-        h.update((b.len() as u64).to_be_bytes());
-        h.update(b);
-    };
-    part(org.as_bytes());
-    part(return_xml);
-    part(&without_timestamps(envelope_xml));
-    for a in attachments {
-        part(a.file_name.as_bytes());
-        part(a.content_type.as_bytes());
-        part(&a.bytes);
-    }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> MvaError + 'a {
@@ -265,6 +219,33 @@ impl JournalFile {
     }
 }
 
+/// The journals under `journal_dir` that are not finished (no feedback recorded).
+pub fn unfinished(journal_dir: &Path) -> Result<Vec<Journal>, MvaError> {
+    let mut out = Vec::new();
+    let entries = match std::fs::read_dir(journal_dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+        Err(source) => {
+            return Err(MvaError::Io {
+                action: "cannot read",
+                path: journal_dir.to_path_buf(),
+                source,
+            })
+        }
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().to_string();
+        if name.len() == 64 {
+            if let Some(j) = JournalFile::open(journal_dir, &name)? {
+                if j.state.feedback.is_none() {
+                    out.push(j.state);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -290,28 +271,5 @@ mod tests {
         assert_eq!(mode & 0o777, 0o600);
         // nothing but the planted link, the victim and the file itself is left
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 3);
-    }
-
-    #[test]
-    fn key_ignores_envelope_timestamps_only() {
-        let a = b"<x><opprettingstidspunkt>2024-01-01T10:00:00Z</opprettingstidspunkt><v>1</v></x>";
-        let b = b"<x><opprettingstidspunkt>2025-06-01T12:00:00Z</opprettingstidspunkt><v>1</v></x>";
-        let c = b"<x><opprettingstidspunkt>2025-06-01T12:00:00Z</opprettingstidspunkt><v>2</v></x>";
-        assert_eq!(
-            submission_key("1", b"r", a, &[]),
-            submission_key("1", b"r", b, &[])
-        );
-        assert_ne!(
-            submission_key("1", b"r", a, &[]),
-            submission_key("1", b"r", c, &[])
-        );
-        assert_ne!(
-            submission_key("1", b"r", a, &[]),
-            submission_key("2", b"r", a, &[])
-        );
-        assert_ne!(
-            submission_key("1", b"r", a, &[]),
-            submission_key("1", b"s", a, &[])
-        );
     }
 }

@@ -1,99 +1,21 @@
-//! Feedback after a submission: wait for it, download the receipt, payment information and validation result,
-//! and read the outcome (substatus, amount, KID, due date).
+//! The flow's last part: wait for the feedback, download the receipt, payment information and validation result
+//! into the output folder, and read the outcome (substatus, amount, KID, due date); and `status`, which does the
+//! same for any instance.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-use reqwest::Method;
-use serde::{Deserialize, Serialize};
-
-use crate::client::MvaClient;
+use super::client::MvaClient;
+use super::journal::write_atomic;
+use super::model::{Feedback, InstanceState};
+use super::steps::STEP_READ_INSTANCE;
 use crate::error::MvaError;
-use crate::instance::{Instance, Stage};
-use crate::payment::{parse_payment, PaymentInfo};
-use crate::service_result::{parse_service_result, ServiceResult};
+use crate::instance::Stage;
+use crate::payment::parse_payment;
+use crate::service_result::parse_service_result;
 use crate::{InstanceId, OrganisationNumber};
 
-/// What the Tax Administration answered to a submission.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Feedback {
-    /// The instance.
-    pub instance: InstanceId,
-    /// Substatus label: "Mottatt", "Godkjent", "Ugyldig".
-    pub substatus: Option<String>,
-    /// Substatus description.
-    pub substatus_description: Option<String>,
-    /// Whether the instance is archived.
-    pub archived: bool,
-    /// Payment information, when given.
-    pub payment: Option<PaymentInfo>,
-    /// The validation result, when given.
-    pub validation: Option<ServiceResult>,
-    /// The files written (receipt PDF, payment information, validation result).
-    pub files: Vec<PathBuf>,
-}
-
-/// Where a submission stands.
-#[derive(Debug, Clone, PartialEq)]
-pub struct InstanceState {
-    /// The instance.
-    pub instance: InstanceId,
-    /// The process stage.
-    pub stage: Stage,
-    /// The feedback, when it is available (downloaded to the output folder).
-    pub feedback: Option<Feedback>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct FeedbackStatus {
-    is_feedback_provided: bool,
-}
-
-pub(crate) const STEP_FEEDBACK: &str = "feedback";
-
 impl MvaClient {
-    /// Reads an instance.
-    pub async fn instance(&self, org: &str, id: &InstanceId) -> Result<Instance, MvaError> {
-        let url = self.endpoints().instance_url(id);
-        let (_, body) = self
-            .app_call(
-                "read instance",
-                org,
-                Method::GET,
-                &url,
-                None,
-                "application/json",
-                crate::response::MAX_JSON_BYTES,
-            )
-            .await?;
-        serde_json::from_slice(&body).map_err(|e| MvaError::Protocol {
-            step: "read instance",
-            detail: e.to_string(),
-        })
-    }
-
-    /// Whether feedback is ready (`GET {INST}/feedback/status`).
-    pub async fn feedback_ready(&self, org: &str, id: &InstanceId) -> Result<bool, MvaError> {
-        let url = format!("{}/feedback/status", self.endpoints().instance_url(id));
-        let (_, body) = self
-            .app_call(
-                STEP_FEEDBACK,
-                org,
-                Method::GET,
-                &url,
-                None,
-                "application/json",
-                crate::response::MAX_JSON_BYTES,
-            )
-            .await?;
-        let s: FeedbackStatus = serde_json::from_slice(&body).map_err(|e| MvaError::Protocol {
-            step: STEP_FEEDBACK,
-            detail: e.to_string(),
-        })?;
-        Ok(s.is_feedback_provided)
-    }
-
     /// Polls until feedback is ready, calling `waiting` with the time waited so far.
     pub async fn wait_for_feedback(
         &self,
@@ -162,23 +84,9 @@ impl MvaClient {
                 "valideringsresultat" => ("valideringsresultat.xml", "text/xml"),
                 _ => continue,
             };
-            let url = match el.self_links.as_ref().and_then(|l| l.apps.clone()) {
-                Some(u) => u,
-                None => format!("{}/data/{}", self.endpoints().instance_url(id), el.id),
-            };
-            let (_, bytes) = self
-                .app_call(
-                    STEP_FEEDBACK,
-                    org,
-                    Method::GET,
-                    &url,
-                    None,
-                    accept,
-                    crate::response::MAX_DOCUMENT_RESPONSE_BYTES,
-                )
-                .await?;
+            let bytes = self.download(org, id, el, accept).await?;
             let path = output_dir.join(name);
-            crate::journal::write_atomic(&path, &bytes)?;
+            write_atomic(&path, &bytes)?;
             fb.files.push(path);
             match el.data_type.as_str() {
                 "betalingsinformasjon" => fb.payment = Some(parse_payment(&bytes)?),
@@ -206,7 +114,7 @@ impl MvaClient {
             .and_then(|o| o.organisation_number.as_deref())
             .unwrap_or_default();
         let org: OrganisationNumber = owner.parse().map_err(|_| MvaError::Protocol {
-            step: "read instance",
+            step: STEP_READ_INSTANCE,
             detail: format!(
                 "the instance's owner organisation number {owner:?} is not a valid organisation number; refused \
                  (it would name the folder the feedback is saved in)"
