@@ -147,12 +147,24 @@ pub struct LoginArgs {
     pub json: bool,
 }
 
+/// The integration as registered in Samarbeidsportalen, for its lifetimes (Levetider).
+#[derive(Debug, Args, Clone, Default)]
+pub struct RegistrationArgs {
+    /// The integration file (as for `mva integration check`): its lifetimes for this client bound the session
+    /// (Autorisasjonens levetid, at most 8 hours) [default: the profile's `integration`].
+    #[arg(long, env = "MVA_INTEGRATION", value_name = "FILE")]
+    pub integration: Option<PathBuf>,
+}
+
 /// `mva token`.
 #[derive(Debug, Args)]
 pub struct TokenArgs {
     /// Provider and client.
     #[command(flatten)]
     pub provider: ProviderArgs,
+    /// The registered lifetimes.
+    #[command(flatten)]
+    pub registration: RegistrationArgs,
     /// The client's settings, used when the token must be refreshed (client authentication).
     #[command(flatten, next_help_heading = "Refresh settings")]
     pub login: LoginSettings,
@@ -167,6 +179,9 @@ pub struct WhoamiArgs {
     /// Provider and client.
     #[command(flatten)]
     pub provider: ProviderArgs,
+    /// The registered lifetimes.
+    #[command(flatten)]
+    pub registration: RegistrationArgs,
     /// Show the national identity number in full.
     #[arg(long)]
     pub show_pid: bool,

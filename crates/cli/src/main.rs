@@ -8,6 +8,7 @@ mod cli;
 mod commands;
 mod exit;
 mod last_login;
+mod lifetimes;
 mod output;
 mod settings;
 

@@ -23,6 +23,7 @@ use std::path::{Path, PathBuf};
 
 use crate::choices::{Env, Level, Locale};
 use crate::cli::{GlobalOptions, LoginSettings, ProviderArgs, ServiceArgs};
+use crate::exit::Refusal;
 use crate::last_login;
 
 /// One profile of the config file. Every field is optional; flags and environment variables win.
@@ -63,6 +64,8 @@ pub struct Profile {
     pub services_url: Option<String>,
     /// The validation API's URL.
     pub validation_url: Option<String>,
+    /// The integration file (as registered in Samarbeidsportalen): its lifetimes bound the session.
+    pub integration: Option<PathBuf>,
 }
 
 /// The config file.
@@ -184,12 +187,29 @@ pub fn provider(ctx: &ProfileSettings, args: &ProviderArgs) -> Result<Provider> 
         .clone()
         .or(p.client_id.clone())
         .unwrap_or_else(|| idporten::SHARED_TEST_CLIENT_ID.into());
+    refuse_shared_test_client_in_prod(&issuer, &client_id)?;
     Ok(Provider {
         issuer,
         environment,
         client_id: idporten::ClientId::new(client_id),
         profile: ctx.profile_name.clone(),
     })
+}
+
+/// The Tax Administration's shared test client exists for trying things out in the test environment only, and is
+/// to be removed; production needs the vendor's own integration.
+fn refuse_shared_test_client_in_prod(issuer: &idporten::Issuer, client_id: &str) -> Result<()> {
+    if client_id == idporten::SHARED_TEST_CLIENT_ID
+        && *issuer == idporten::Environment::Prod.issuer()
+    {
+        return Err(Refusal::Usage(format!(
+            "the Tax Administration's shared test client {client_id} is for the test environment only (and is to \
+             be removed), so it cannot log in to production ID-porten; register your own integration in \
+             Samarbeidsportalen and give its --client-id and --redirect-uri (or set them in the profile)"
+        ))
+        .into());
+    }
+    Ok(())
 }
 
 /// The URIs, scopes and client authentication method the software uses, resolved from flags, environment,

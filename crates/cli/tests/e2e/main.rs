@@ -9,6 +9,7 @@ mod integration_check;
 mod login_oidc_provider;
 mod login_pages;
 mod login_sim;
+mod registered_lifetimes;
 mod snapshot;
 mod tidy;
 mod vat;

@@ -115,6 +115,11 @@ fn one_error_per_exit_code_is_pinned() {
         ),
         (2, "unknown-environment", vec!["login", "--env", "staging"]),
         (
+            2,
+            "shared-test-client-in-prod",
+            vec!["login", "--env", "prod"],
+        ),
+        (
             3,
             "not-logged-in",
             vec!["token", "--issuer", &issuer, "--client-id", "some-client"],
