@@ -114,6 +114,10 @@ pub struct LoginSettings {
     /// Where ID-porten sends the browser after logout; must be registered [default: none].
     #[arg(long, env = "MVA_POST_LOGOUT_REDIRECT_URI", value_name = "URI")]
     pub post_logout_redirect_uri: Option<String>,
+    /// The integration's back URI (Tilbake-uri), where a cancelled login lands; `mva login` serves it when it is on
+    /// the redirect URI's host and port [default: none].
+    #[arg(long, env = "MVA_BACK_URI", value_name = "URI")]
+    pub back_uri: Option<String>,
 }
 
 /// How the browser is opened.

@@ -16,6 +16,8 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // Before any thread exists: no child process may inherit MVA_CLIENT_SECRET.
+    settings::take_secrets_from_env();
     let cli = cli::Cli::parse();
     // The simulator logs every request on one line; other commands are quiet unless asked.
     let default_level = match (&cli.command, cli.global.verbose) {

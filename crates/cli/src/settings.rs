@@ -40,6 +40,8 @@ pub struct Profile {
     pub redirect_uri: Option<String>,
     /// The registered post-logout redirect URI.
     pub post_logout_redirect_uri: Option<String>,
+    /// The registered back URI (Tilbake-uri).
+    pub back_uri: Option<String>,
     /// Scopes, space separated.
     pub scope: Option<String>,
     /// idporten-loa-substantial or idporten-loa-high.
@@ -220,6 +222,8 @@ pub struct LoginValues {
     pub redirect_uri: String,
     /// The post-logout redirect URI, if any.
     pub post_logout_redirect_uri: Option<String>,
+    /// The back URI (Tilbake-uri), if any.
+    pub back_uri: Option<String>,
     /// The scopes requested.
     pub scopes: Vec<String>,
     /// none, client_secret_basic, client_secret_post or private_key_jwt.
@@ -249,6 +253,7 @@ pub fn login_values(ctx: &ProfileSettings, args: &LoginSettings) -> Result<Login
             .post_logout_redirect_uri
             .clone()
             .or(p.post_logout_redirect_uri.clone()),
+        back_uri: args.back_uri.clone().or(p.back_uri.clone()),
         scopes,
         client_auth: args
             .client_auth
@@ -287,10 +292,40 @@ pub fn client_config(
     Ok(config)
 }
 
+/// The variables holding secrets, read once and then removed from this process's environment.
+const SECRET_VARS: [&str; 1] = ["MVA_CLIENT_SECRET"];
+
+static SECRETS: std::sync::OnceLock<Vec<(&'static str, String)>> = std::sync::OnceLock::new();
+
+/// Moves the secrets out of the process environment (call first in `main`, before any thread starts): no child
+/// process (the browser, whatever `$BROWSER` or the platform's opener starts) can inherit them.
+pub fn take_secrets_from_env() {
+    let mut taken = Vec::new();
+    for name in SECRET_VARS {
+        if let Some(value) = std::env::var_os(name) {
+            taken.push((name, value.to_string_lossy().into_owned()));
+            // Sound here: main calls this before the runtime or any other thread exists.
+            std::env::remove_var(name);
+        }
+    }
+    let _ = SECRETS.set(taken);
+}
+
+/// A secret taken by [`take_secrets_from_env`] (or, when that was not called, from the environment).
+fn secret_var(name: &str) -> Option<String> {
+    match SECRETS.get() {
+        Some(taken) => taken
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.clone()),
+        None => std::env::var(name).ok(),
+    }
+}
+
 fn client_auth(method: &str, args: &LoginSettings, p: &Profile) -> Result<idporten::ClientAuth> {
     let secret = || -> Result<idporten::ClientSecret> {
-        match std::env::var("MVA_CLIENT_SECRET") {
-            Ok(s) if !s.is_empty() => Ok(idporten::ClientSecret::new(s)),
+        match secret_var("MVA_CLIENT_SECRET") {
+            Some(s) if !s.is_empty() => Ok(idporten::ClientSecret::new(s)),
             _ => bail!("client authentication {method} needs the client secret in the environment variable MVA_CLIENT_SECRET"),
         }
     };

@@ -88,7 +88,7 @@ pub mod store;
 pub use browser::{
     BrowserLaunch, BrowserOpener, CommandBrowser, OpenOrPrint, PrintUrl, SystemBrowser,
 };
-pub use listener::{Callback, ListenerOptions, LoopbackListener};
+pub use listener::{served_path, Callback, ListenerOptions, LoopbackListener};
 #[cfg(feature = "keyring")]
 pub use store::OsKeyring;
 pub use store::{

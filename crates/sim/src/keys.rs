@@ -8,6 +8,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rand::rngs::OsRng;
 use rand::RngCore;
 use rsa::pkcs1::EncodeRsaPrivateKey;
+use rsa::pkcs8::{EncodePublicKey, LineEnding};
 use rsa::traits::PublicKeyParts;
 use rsa::RsaPrivateKey;
 use serde::Serialize;
@@ -18,6 +19,8 @@ use crate::Error;
 /// One RSA key pair with its key id.
 pub struct SigningKey {
     kid: String,
+    /// The public key as PEM (SubjectPublicKeyInfo): the HMAC secret of the key-confusion forgery.
+    public_pem: String,
     encoding: EncodingKey,
     decoding: DecodingKey,
     jwk: serde_json::Value,
@@ -50,8 +53,13 @@ impl SigningKey {
         let decoding =
             DecodingKey::from_rsa_components(&n, &e).map_err(|e| Error::Key(e.to_string()))?;
         let jwk = serde_json::json!({"kty": "RSA", "kid": kid, "use": "sig", "alg": "RS256", "n": n, "e": e});
+        let public_pem = private
+            .to_public_key()
+            .to_public_key_pem(LineEnding::LF)
+            .map_err(|e| Error::Key(e.to_string()))?;
         Ok(Self {
             kid,
+            public_pem,
             encoding: EncodingKey::from_rsa_der(der.as_bytes()),
             decoding,
             jwk,
@@ -70,6 +78,28 @@ impl SigningKey {
         header.typ = Some(typ.to_string());
         jsonwebtoken::encode(&header, claims, &self.encoding)
             .expect("RS256 signing with a valid key")
+    }
+
+    /// Signs RS256 with no `kid` in the header (a client must then use the single published key).
+    pub fn sign_without_kid(&self, claims: &impl Serialize, typ: &str) -> String {
+        let mut header = Header::new(Algorithm::RS256);
+        header.typ = Some(typ.to_string());
+        jsonwebtoken::encode(&header, claims, &self.encoding)
+            .expect("RS256 signing with a valid key")
+    }
+
+    /// The key-confusion forgery: HS256 with this key's public PEM as the HMAC secret, header `kid` of this key.
+    /// A client that lets the token choose the algorithm would "verify" it with the public key it holds.
+    pub fn sign_hs256_with_public_key(&self, claims: &impl Serialize, typ: &str) -> String {
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some(self.kid.clone());
+        header.typ = Some(typ.to_string());
+        jsonwebtoken::encode(
+            &header,
+            claims,
+            &EncodingKey::from_secret(self.public_pem.as_bytes()),
+        )
+        .expect("HS256 signing")
     }
 }
 

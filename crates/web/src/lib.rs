@@ -68,6 +68,7 @@ pub use refresh::{ProviderFailure, RefreshError, RefreshOptions, Refreshed};
 pub use return_path::{ReturnPath, ReturnPathError};
 pub use session::{
     Identity, Limits, LimitsError, Session, SessionData, Tokens, MAX_ABSOLUTE_LIFETIME,
+    REFRESH_MARGIN,
 };
 pub use sessions::{Saved, Sessions};
 pub use store::{

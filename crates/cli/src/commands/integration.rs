@@ -102,6 +102,7 @@ fn software_settings(
         client_id: provider.client_id.as_str().to_string(),
         redirect_uri: values.redirect_uri,
         post_logout_redirect_uri: values.post_logout_redirect_uri,
+        back_uri: values.back_uri,
         scopes: values.scopes,
         client_auth,
         uses_refresh_tokens: false,

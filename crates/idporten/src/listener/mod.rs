@@ -21,6 +21,7 @@
 mod bind;
 mod callback;
 mod pages;
+mod peer;
 mod serve;
 mod server;
 
@@ -119,6 +120,26 @@ fn check_path(
         )));
     }
     Ok(Some(path.clone()))
+}
+
+/// The path under which a listener on `redirect_uri` serves `uri` (the back URI or the post-logout URI): `Some` when
+/// `uri` is plain `http` on the same port and a host the listener answers for (the same host; for `localhost`, also
+/// 127.0.0.1 and [::1], which it binds too), with no query or fragment; `None` when another server must serve it.
+pub fn served_path(redirect_uri: &RedirectUri, uri: &str) -> Option<String> {
+    let uri = url::Url::parse(uri).ok()?;
+    let redirect = redirect_uri.url();
+    let (host, redirect_host) = (uri.host_str()?, redirect.host_str()?);
+    let host_ok = host.eq_ignore_ascii_case(redirect_host)
+        || (redirect_host.eq_ignore_ascii_case("localhost")
+            && matches!(host, "127.0.0.1" | "[::1]"));
+    let served = uri.scheme() == "http"
+        && host_ok
+        && redirect.port().is_some_and(|p| p != 0)
+        && uri.port_or_known_default() == redirect.port_or_known_default()
+        && uri.query().is_none()
+        && uri.fragment().is_none()
+        && uri.path() != redirect.path();
+    served.then(|| uri.path().to_string())
 }
 
 /// A random, unguessable URL-safe token (256 bits from the operating system's CSPRNG).
@@ -268,6 +289,10 @@ impl LoopbackListener {
     ///
     /// Used for logout: the end-session request carries `id_token_hint`, which must never appear in a URL. Open the
     /// returned URL in the browser, then call [`Self::wait_for_logout`].
+    ///
+    /// The URL is on the browser's command line, which other users of the machine can read; so the page is served
+    /// once, and (on Linux) only to a connection whose client socket belongs to this process's user, as the
+    /// kernel's socket table says. Anyone else gets 403 and the page stays for the user's browser.
     pub fn serve_form_post(
         &mut self,
         action: &url::Url,
