@@ -103,8 +103,11 @@ pub struct LoginSettings {
     #[arg(long)]
     pub par: bool,
     /// How the client authenticates at the token endpoint: none, client_secret_basic, client_secret_post, private_key_jwt.
-    #[arg(long, env = "MVA_CLIENT_AUTH", value_name = "METHOD")]
-    pub client_auth: Option<String>,
+    #[arg(long, env = "MVA_CLIENT_AUTH", value_name = "METHOD",
+          value_parser = clap::builder::TypedValueParser::try_map(
+              clap::builder::PossibleValuesParser::new(idporten::ClientAuthMethod::NAMES),
+              |name| name.parse::<idporten::ClientAuthMethod>()))]
+    pub client_auth: Option<idporten::ClientAuthMethod>,
     /// The RSA private key (PEM) for private_key_jwt.
     #[arg(long, env = "MVA_PRIVATE_KEY", value_name = "FILE")]
     pub private_key: Option<PathBuf>,

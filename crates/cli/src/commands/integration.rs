@@ -1,7 +1,7 @@
 //! `mva integration check FILE`: the integration's settings against the rules and this software's configuration.
 
 use anyhow::Result;
-use idporten::integration::{ClientAuthMethod, IntegrationFile};
+use idporten::integration::IntegrationFile;
 use idporten::integration_check::{
     check as check_integration, Finding, Severity, SoftwareSettings,
 };
@@ -94,10 +94,7 @@ fn software_settings(
 ) -> Result<SoftwareSettings> {
     let provider = settings::provider(ctx, &args.provider)?;
     let values = settings::login_values(ctx, &args.login)?;
-    let method = values.client_auth;
-    let client_auth: ClientAuthMethod =
-        serde_json::from_value(serde_json::Value::String(method.clone()))
-            .map_err(|_| anyhow::anyhow!("unknown client authentication \"{method}\""))?;
+    let client_auth = values.client_auth;
     Ok(SoftwareSettings {
         client_id: provider.client_id.as_str().to_string(),
         redirect_uri: values.redirect_uri,

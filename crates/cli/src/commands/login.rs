@@ -82,8 +82,8 @@ pub async fn run(ctx: &ProfileSettings, args: LoginArgs) -> Result<u8> {
     let pid = tokens
         .id_claims
         .pid
-        .as_deref()
-        .map(output::mask_pid)
+        .as_ref()
+        .map(ToString::to_string)
         .unwrap_or_else(|| "(no pid)".into());
     if args.json {
         output::json(&LoginReport {

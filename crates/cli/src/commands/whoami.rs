@@ -44,11 +44,11 @@ pub async fn run(ctx: &ProfileSettings, args: WhoamiArgs) -> Result<u8> {
     let registered = lifetimes::registered(ctx, &args.registration, &provider)?;
     let end = lifetimes::session_end(&tokens, registered.as_ref());
     let c = &tokens.id_claims;
-    let pid = c.pid.as_deref().map(|p| {
+    let pid = c.pid.as_ref().map(|p| {
         if args.show_pid {
-            p.to_string()
+            p.reveal().to_string()
         } else {
-            output::mask_pid(p)
+            p.to_string()
         }
     });
     let who = Whoami {

@@ -21,11 +21,13 @@
 mod bind;
 mod callback;
 mod pages;
+mod paths;
 mod peer;
 mod serve;
 mod server;
 
 pub use callback::Callback;
+pub use paths::served_path;
 
 use base64::Engine as _;
 use rand::RngCore as _;
@@ -99,49 +101,6 @@ impl std::fmt::Debug for LoopbackListener {
     }
 }
 
-fn check_path(
-    uri: &RedirectUri,
-    what: &str,
-    path: &Option<String>,
-) -> Result<Option<String>, Error> {
-    let Some(path) = path else { return Ok(None) };
-    let refuse = |reason: String| Error::InvalidRedirectUri {
-        uri: uri.to_string(),
-        reason,
-    };
-    if !path.starts_with('/') || path.contains(['?', '#']) {
-        return Err(refuse(format!(
-            "the {what} path {path:?} must be a plain path starting with /"
-        )));
-    }
-    if path == uri.url().path() {
-        return Err(refuse(format!(
-            "the {what} path {path} is the redirect URI's own path; they must differ"
-        )));
-    }
-    Ok(Some(path.clone()))
-}
-
-/// The path under which a listener on `redirect_uri` serves `uri` (the back URI or the post-logout URI): `Some` when
-/// `uri` is plain `http` on the same port and a host the listener answers for (the same host; for `localhost`, also
-/// 127.0.0.1 and [::1], which it binds too), with no query or fragment; `None` when another server must serve it.
-pub fn served_path(redirect_uri: &RedirectUri, uri: &str) -> Option<String> {
-    let uri = url::Url::parse(uri).ok()?;
-    let redirect = redirect_uri.url();
-    let (host, redirect_host) = (uri.host_str()?, redirect.host_str()?);
-    let host_ok = host.eq_ignore_ascii_case(redirect_host)
-        || (redirect_host.eq_ignore_ascii_case("localhost")
-            && matches!(host, "127.0.0.1" | "[::1]"));
-    let served = uri.scheme() == "http"
-        && host_ok
-        && redirect.port().is_some_and(|p| p != 0)
-        && uri.port_or_known_default() == redirect.port_or_known_default()
-        && uri.query().is_none()
-        && uri.fragment().is_none()
-        && uri.path() != redirect.path();
-    served.then(|| uri.path().to_string())
-}
-
 /// A random, unguessable URL-safe token (256 bits from the operating system's CSPRNG).
 fn random_token() -> String {
     let mut bytes = [0u8; 32];
@@ -156,8 +115,8 @@ impl LoopbackListener {
     /// the machine, 127.0.0.1 alone. A taken port gives [`Error::PortInUse`]. Port 0 (RFC 8252 native clients
     /// registered as `http://127.0.0.1:0/...`) picks a free port, and [`Self::redirect_uri`] then has the real one.
     pub async fn bind(redirect_uri: &RedirectUri, options: ListenerOptions) -> Result<Self, Error> {
-        let cancel_path = check_path(redirect_uri, "cancel", &options.cancel_path)?;
-        let logout_path = check_path(redirect_uri, "logout", &options.logout_path)?;
+        let cancel_path = paths::check_path(redirect_uri, "cancel", &options.cancel_path)?;
+        let logout_path = paths::check_path(redirect_uri, "logout", &options.logout_path)?;
         if cancel_path.is_some() && cancel_path == logout_path {
             return Err(Error::InvalidRedirectUri {
                 uri: redirect_uri.to_string(),
