@@ -74,10 +74,8 @@ pub(crate) fn return_facts(s: &Scanned) -> Facts {
     let line_path =
         format!("{base}/skattegrunnlagOgBeregnetSkatt/mvaSpesifikasjonslinje/merverdiavgift");
     let lines: Option<i64> = s
-        .elements
-        .iter()
-        .filter(|e| e.path == line_path)
-        .map(|e| parse_amount_ore(&e.text))
+        .all_at(&line_path)
+        .map(|i| parse_amount_ore(&s.elements[i].text))
         .sum();
     Facts {
         organisation: s
