@@ -31,6 +31,7 @@
 #![warn(missing_docs)]
 
 pub mod attachment;
+mod capture;
 pub mod consistency;
 mod encoding;
 pub mod endpoints;

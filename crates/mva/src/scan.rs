@@ -185,7 +185,7 @@ impl<'a> Scanned<'a> {
 }
 
 /// The deepest nesting accepted (libxml2's own default limit is 256; VAT documents are about 6 deep).
-const MAX_DEPTH: usize = 64;
+pub(crate) const MAX_DEPTH: usize = 64;
 
 fn line_of(bytes: &[u8], pos: usize) -> u32 {
     let end = pos.min(bytes.len());
@@ -231,6 +231,16 @@ pub(crate) fn scan(bytes: &[u8]) -> Result<Scanned<'_>, Finding> {
 /// Scans `bytes`. Refuses any encoding but UTF-8 (so libxml2 later reads the same characters), a DOCTYPE, more
 /// than `max_elements` elements, and malformed or truncated XML with a finding.
 pub(crate) fn scan_limited(bytes: &[u8], max_elements: usize) -> Result<Scanned<'_>, Finding> {
+    scan_inner(bytes, max_elements, false)
+}
+
+/// Checks the whole input's encoding and scans the prolog up to the root's start tag (the only place a DOCTYPE
+/// or an XML declaration can be): the result holds the root element alone.
+pub(crate) fn prolog(bytes: &[u8]) -> Result<Scanned<'_>, Finding> {
+    scan_inner(bytes, MAX_ELEMENTS, true)
+}
+
+fn scan_inner(bytes: &[u8], max_elements: usize, root_only: bool) -> Result<Scanned<'_>, Finding> {
     // The whole input is checked once: names and texts are borrowed as `str` from here on.
     let doc = crate::encoding::require_utf8(bytes)?;
     // quick-xml drops a UTF-8 byte order mark without counting it in its positions: drop it here instead, and
@@ -340,6 +350,9 @@ pub(crate) fn scan_limited(bytes: &[u8], max_elements: usize) -> Result<Scanned<
                     close_end: end,
                     text: Cow::Borrowed(""),
                 });
+                if root_only {
+                    break;
+                }
                 if empty {
                     if stack.is_empty() {
                         root_closed = true;
@@ -385,7 +398,7 @@ pub(crate) fn scan_limited(bytes: &[u8], max_elements: usize) -> Result<Scanned<
             _ => {}
         }
     }
-    if let Some(&open) = stack.last() {
+    if let Some(&open) = stack.last().filter(|_| !root_only) {
         return Err(not_well_formed(
             bytes,
             bytes.len(),

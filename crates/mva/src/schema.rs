@@ -125,13 +125,51 @@ unsafe extern "C" fn refuse_every_entity(
 /// layer has no handler that would read one), substitutes no entities, uses no network, does not recover, and its
 /// external entity loader refuses everything.
 pub(crate) fn validate(kind: SchemaKind, bytes: &[u8]) -> Result<Vec<RawError>, Vec<RawError>> {
-    refuse_external_entities();
-    let Ok(len) = i32::try_from(bytes.len()) else {
-        return Err(vec![RawError {
-            message: "the document is too large for libxml2".into(),
+    let s = stream_validate(kind, bytes, None);
+    match s.well_formed {
+        Some(true) => Ok(s.schema_errors),
+        Some(false) if s.parse_errors.is_empty() => Err(vec![RawError {
+            message: "libxml2 found the document not well-formed".into(),
             line: None,
             column: None,
-        }]);
+        }]),
+        Some(false) => Err(s.parse_errors),
+        None => Err(vec![RawError {
+            message: "libxml2 could not set up a parser (out of memory?)".into(),
+            line: None,
+            column: None,
+        }]),
+    }
+}
+
+/// What one streamed validation found.
+#[derive(Debug)]
+pub(crate) struct Streamed {
+    /// Whether libxml2 found the document well-formed (`None`: it could not set the parse up).
+    pub well_formed: Option<bool>,
+    /// The parser's diagnostics (errors and warnings).
+    pub parse_errors: Vec<RawError>,
+    /// The schema's errors.
+    pub schema_errors: Vec<RawError>,
+}
+
+/// Validates `bytes` against `kind` as in [`validate`], reporting the SAX events to `captured` as well.
+pub(crate) fn stream_validate(
+    kind: SchemaKind,
+    bytes: &[u8],
+    captured: Option<&mut crate::capture::Captured>,
+) -> Streamed {
+    refuse_external_entities();
+    let Ok(len) = i32::try_from(bytes.len()) else {
+        return Streamed {
+            well_formed: Some(false),
+            parse_errors: vec![RawError {
+                message: "the document is too large for libxml2".into(),
+                line: None,
+                column: None,
+            }],
+            schema_errors: Vec::new(),
+        };
     };
     CONTEXTS.with(|cell| {
         let mut map = cell.borrow_mut();
@@ -154,34 +192,30 @@ pub(crate) fn validate(kind: SchemaKind, bytes: &[u8]) -> Result<Vec<RawError>, 
                 )
             };
             // SAFETY: `bytes` outlives the parse (libxml2 copies it into its input buffer: a static buffer is
-            // misread by libxml2 2.9 without a NUL after the end); the validation context is this thread's own; every object created here is freed
-            // here, in reverse order.
-            unsafe { stream(ctx.as_ptr(), bytes.as_ptr().cast(), len) }
+            // misread by libxml2 2.9 without a NUL after the end); the validation context is this thread's own;
+            // `captured` outlives the parse; every object created there is freed there, in reverse order.
+            unsafe { stream(ctx.as_ptr(), bytes.as_ptr().cast(), len, captured) }
         };
         let schema_errors: Vec<RawError> = ctx.drain_errors().iter().map(raw).collect();
-        match well_formed {
-            Some(true) => Ok(schema_errors),
-            Some(false) if parse_errors.is_empty() => Err(vec![RawError {
-                message: "libxml2 found the document not well-formed".into(),
-                line: None,
-                column: None,
-            }]),
-            Some(false) => Err(parse_errors),
-            None => Err(vec![RawError {
-                message: "libxml2 could not set up a parser (out of memory?)".into(),
-                line: None,
-                column: None,
-            }]),
+        Streamed {
+            well_formed,
+            parse_errors,
+            schema_errors,
         }
     })
 }
 
-/// Parses `len` bytes at `mem` with the schema validation of `vctxt` plugged into the SAX events and no handler of
-/// ours (nothing is built). `Some(well_formed)`, or `None` when libxml2 could not set the parse up.
+/// Parses `len` bytes at `mem` with the schema validation of `vctxt` plugged into the SAX events, followed by
+/// `captured`'s handler if given (nothing is built). `Some(well_formed)`, or `None` when libxml2 could not set the parse up.
 ///
 /// # Safety
 /// `vctxt` is a valid validation context not in use elsewhere; `mem` points to `len` readable bytes.
-unsafe fn stream(vctxt: bindings::xmlSchemaValidCtxtPtr, mem: *const c_char, len: i32) -> Option<bool> {
+unsafe fn stream(
+    vctxt: bindings::xmlSchemaValidCtxtPtr,
+    mem: *const c_char,
+    len: i32,
+    captured: Option<&mut crate::capture::Captured>,
+) -> Option<bool> {
     use bindings::*;
     unsafe {
         let pctxt = xmlNewParserCtxt();
@@ -207,11 +241,21 @@ unsafe fn stream(vctxt: bindings::xmlSchemaValidCtxtPtr, mem: *const c_char, len
         }
         inputPush(pctxt, input);
         xmlSwitchEncoding(pctxt, xmlCharEncoding_XML_CHAR_ENCODING_UTF8);
-        // No SAX handler of our own: the validation layer is all that sees the events (no tree, no entity or
-        // DTD callbacks). The parser context's own handler is put back before it is freed.
+        // No tree-building handler: the validation layer sees the events, then `captured` if given (elements and
+        // text only: no entity or DTD callbacks). The parser context's own handler is put back before it is freed.
         let own_sax = (*pctxt).sax;
-        (*pctxt).sax = std::ptr::null_mut();
-        (*pctxt).userData = std::ptr::null_mut();
+        let mut handler = crate::capture::Captured::handler();
+        match captured {
+            Some(c) => {
+                c.parser = pctxt;
+                (*pctxt).sax = &mut handler;
+                (*pctxt).userData = (c as *mut crate::capture::Captured).cast();
+            }
+            None => {
+                (*pctxt).sax = std::ptr::null_mut();
+                (*pctxt).userData = std::ptr::null_mut();
+            }
+        }
         let plug = xmlSchemaSAXPlug(vctxt, &mut (*pctxt).sax, &mut (*pctxt).userData);
         let result = if plug.is_null() {
             None

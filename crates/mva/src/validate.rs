@@ -6,7 +6,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 pub use crate::consistency::{consistency, validate_pair, PairReport};
-use crate::facts::{envelope_facts, return_facts, Facts};
+use crate::capture::Captured;
+use crate::facts::{envelope_facts, return_facts, Facts, Lookup};
 use crate::finding::{DocumentKind, Finding, FindingKind, Report, Severity};
 use crate::scan::{scan_limited, Scanned};
 use crate::schema::{self, SchemaKind};
@@ -93,6 +94,9 @@ pub fn check_with(bytes: &[u8], expected: Option<DocumentKind>, limits: Limits) 
             FindingKind::NotWellFormed,
             "the file is empty",
         ));
+    }
+    if let Some(checked) = read_once(bytes, expected, limits) {
+        return checked;
     }
     let scanned = match scan_limited(bytes, limits.max_elements) {
         Ok(s) => s,
@@ -202,6 +206,63 @@ pub fn check_with(bytes: &[u8], expected: Option<DocumentKind>, limits: Limits) 
     }
 }
 
+/// The kind a root element names, if it is the one expected.
+fn kind_of(root: &str, expected: Option<DocumentKind>) -> Option<DocumentKind> {
+    match (root, expected) {
+        ("mvaMeldingDto", None | Some(DocumentKind::Return)) => Some(DocumentKind::Return),
+        ("mvaMeldingInnsending", None | Some(DocumentKind::Envelope)) => Some(DocumentKind::Envelope),
+        _ => None,
+    }
+}
+
+/// The common case, read once: the input is UTF-8, the prolog is clean (no DOCTYPE, a UTF-8 declaration if any),
+/// and the root is the expected element in its namespace. libxml2 then streams the document (checking it is
+/// well-formed and valid) while [`Captured`] gathers the facts and enforces the scan's limits. Only when libxml2
+/// reports anything is the safe scan's index built: for a schema error (to give it a path, line and VAT code),
+/// or, for anything else (not well-formed, a limit reached, a namespace problem), `None` sends the document down
+/// the full path in [`check_with`], which reports it as before.
+fn read_once(bytes: &[u8], expected: Option<DocumentKind>, limits: Limits) -> Option<Checked> {
+    let root = crate::scan::prolog(bytes).ok()?;
+    let kind = kind_of(root.root_name, expected)?;
+    let schema_kind = match kind {
+        DocumentKind::Return => SchemaKind::Return,
+        DocumentKind::Envelope => SchemaKind::Envelope,
+    };
+    if root.root_ns != schema_kind.namespace() {
+        return None;
+    }
+    let mut captured = Captured::new(limits.max_elements);
+    let streamed = schema::stream_validate(schema_kind, bytes, Some(&mut captured));
+    if streamed.well_formed != Some(true) || !streamed.parse_errors.is_empty() || captured.stopped {
+        return None;
+    }
+    let mut findings = Vec::new();
+    if !streamed.schema_errors.is_empty() {
+        let scanned = match scan_limited(bytes, limits.max_elements) {
+            Ok(s) => s,
+            Err(f) => {
+                return Some(Checked {
+                    report: Report::single(f),
+                    facts: None,
+                })
+            }
+        };
+        findings.extend(streamed.schema_errors.iter().map(|e| schema_finding(&scanned, e)));
+    }
+    let facts = match kind {
+        DocumentKind::Return => return_facts(&captured),
+        DocumentKind::Envelope => envelope_facts(&captured),
+    };
+    findings.extend(rules(kind, &captured, &facts));
+    Some(Checked {
+        report: Report {
+            document: Some(kind),
+            findings,
+        },
+        facts: Some(facts),
+    })
+}
+
 fn add_namespace(bytes: &[u8], root: &str, ns: &str) -> Vec<u8> {
     let needle = format!("<{root}");
     let at = bytes
@@ -250,7 +311,7 @@ fn schema_finding(scanned: &Scanned, e: &schema::RawError) -> Finding {
 }
 
 /// Rules beyond the schema that can be checked locally.
-fn rules(kind: DocumentKind, scanned: &Scanned, facts: &Facts) -> Vec<Finding> {
+fn rules(kind: DocumentKind, doc: &impl Lookup, facts: &Facts) -> Vec<Finding> {
     let mut out = Vec::new();
     let org_path = match kind {
         DocumentKind::Return => "/mvaMeldingDto/skattepliktig/organisasjonsnummer",
@@ -267,16 +328,13 @@ fn rules(kind: DocumentKind, scanned: &Scanned, facts: &Facts) -> Vec<Finding> {
                 format!("organisation number {org} has an invalid check digit (mod 11); the real service will refuse it"),
             )
             .at(org_path);
-            f.line = scanned.find(org_path).map(|i| scanned.line(i));
+            f.line = doc.line_of(org_path);
             out.push(f);
         }
     }
     if kind == DocumentKind::Return {
         if let (Some(total), Some(lines)) = (facts.vat_total.as_deref(), facts.lines_total_ore) {
-            let has_lines = scanned
-                .elements
-                .iter()
-                .any(|e| e.name == "mvaSpesifikasjonslinje");
+            let has_lines = doc.has_element("mvaSpesifikasjonslinje");
             if let Some(total_ore) = crate::facts::parse_amount_ore(total) {
                 if has_lines && total_ore != lines {
                     let path =
@@ -290,7 +348,7 @@ fn rules(kind: DocumentKind, scanned: &Scanned, facts: &Facts) -> Vec<Finding> {
                         ),
                     )
                     .at(path);
-                    f.line = scanned.find(path).map(|i| scanned.line(i));
+                    f.line = doc.line_of(path);
                     f.code =
                         Some("MVA_MELDINGSINNHOLD_SUM_MVA_FEIL_SUMMERING_AV_AVGIFTLINJER".into());
                     out.push(f);
