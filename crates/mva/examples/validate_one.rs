@@ -9,7 +9,9 @@
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let file = args.next().expect("usage: validate_one FILE [MAX_BYTES] [MAX_ELEMENTS]");
+    let file = args
+        .next()
+        .expect("usage: validate_one FILE [MAX_BYTES] [MAX_ELEMENTS]");
     let defaults = mva::Limits::default();
     let limits = mva::Limits {
         max_bytes: args

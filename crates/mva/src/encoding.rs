@@ -75,15 +75,15 @@ pub(crate) fn require_utf8(bytes: &[u8]) -> Result<&str, Finding> {
     match std::str::from_utf8(bytes) {
         Ok(text) => Ok(text),
         Err(e) => {
-        let at = e.valid_up_to();
-        let line = 1 + bytes[..at].iter().filter(|b| **b == b'\n').count();
-        let mut f = refuse(format!(
+            let at = e.valid_up_to();
+            let line = 1 + bytes[..at].iter().filter(|b| **b == b'\n').count();
+            let mut f = refuse(format!(
             "the file is not valid UTF-8 (byte {} on line {line}, offset {at}, cannot be read as UTF-8); VAT documents \
              must be UTF-8 (the official format). Save the file as UTF-8",
             bytes.get(at).map(|b| format!("0x{b:02X}")).unwrap_or_default()
         ));
-        f.line = u32::try_from(line).ok();
-        Err(f)
+            f.line = u32::try_from(line).ok();
+            Err(f)
         }
     }
 }

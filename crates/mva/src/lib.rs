@@ -66,6 +66,6 @@ pub use submission::{
 pub use token::{AccessToken, StaticToken, TokenSource};
 pub use types::{Category, InstanceId, OrganisationNumber, Period, PeriodLength};
 pub use validate::{
-    check, check_with, validate, validate_file, validate_files, validate_pair, validate_with, Limits,
-    PairReport, MAX_DOCUMENT_BYTES, MAX_ELEMENTS,
+    check, check_with, validate, validate_file, validate_files, validate_pair, validate_with,
+    Limits, PairReport, MAX_DOCUMENT_BYTES, MAX_ELEMENTS,
 };

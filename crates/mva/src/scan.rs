@@ -117,7 +117,8 @@ impl<'a> Scanned<'a> {
     /// The elements at `path`, in document order.
     pub fn all_at<'s>(&'s self, path: &'s str) -> impl Iterator<Item = usize> + 's {
         let last = path.rsplit('/').next().unwrap_or(path);
-        (0..self.elements.len()).filter(move |&i| self.elements[i].name == last && self.is_at(i, path))
+        (0..self.elements.len())
+            .filter(move |&i| self.elements[i].name == last && self.is_at(i, path))
     }
 
     /// The text of the first element at `path`.
@@ -245,7 +246,11 @@ fn scan_inner(bytes: &[u8], max_elements: usize, root_only: bool) -> Result<Scan
     let doc = crate::encoding::require_utf8(bytes)?;
     // quick-xml drops a UTF-8 byte order mark without counting it in its positions: drop it here instead, and
     // shift every position by its length, so positions are offsets into `bytes`.
-    let shift = if bytes.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+    let shift = if bytes.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
     let mut reader = NsReader::from_reader(&bytes[shift..]);
     reader.config_mut().check_end_names = true;
     let mut stack: Vec<usize> = Vec::new();

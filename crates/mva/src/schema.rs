@@ -222,12 +222,12 @@ unsafe fn stream(
         if pctxt.is_null() {
             return None;
         }
-        let options = xmlParserOption_XML_PARSE_NONET
-            | xmlParserOption_XML_PARSE_IGNORE_ENC
-            | xmlParserOption_XML_PARSE_NOERROR
-            | xmlParserOption_XML_PARSE_NOWARNING;
+        // No XML_PARSE_NOERROR: from libxml2 2.13 it also silences the structured handler that collects the
+        // diagnostics (nothing is printed: the SAX layer has no error callbacks, so they all go to that handler).
+        let options = xmlParserOption_XML_PARSE_NONET | xmlParserOption_XML_PARSE_IGNORE_ENC;
         xmlCtxtUseOptions(pctxt, options as i32);
-        let buffer = xmlParserInputBufferCreateMem(mem, len, xmlCharEncoding_XML_CHAR_ENCODING_NONE);
+        let buffer =
+            xmlParserInputBufferCreateMem(mem, len, xmlCharEncoding_XML_CHAR_ENCODING_NONE);
         if buffer.is_null() {
             xmlFreeParserCtxt(pctxt);
             return None;
@@ -262,7 +262,8 @@ unsafe fn stream(
         } else {
             xmlSchemaValidateSetLocator(vctxt, Some(parser_line), pctxt.cast());
             xmlParseDocument(pctxt);
-            let well_formed = (*pctxt).wellFormed != 0;
+            // A namespace error (an undeclared prefix) leaves `wellFormed` set and clears `nsWellFormed`.
+            let well_formed = (*pctxt).wellFormed != 0 && (*pctxt).nsWellFormed != 0;
             xmlSchemaSAXUnplug(plug);
             xmlSchemaValidateSetLocator(vctxt, None, std::ptr::null_mut());
             Some(well_formed)
@@ -297,7 +298,10 @@ unsafe extern "C" fn parser_line(
 }
 
 /// Collects the parser's diagnostics (libxml2 calls the thread's structured handler when the SAX layer has none).
-unsafe extern "C" fn collect_parse_error(data: *mut std::os::raw::c_void, error: bindings::xmlErrorPtr) {
+unsafe extern "C" fn collect_parse_error(
+    data: *mut std::os::raw::c_void,
+    error: bindings::xmlErrorPtr,
+) {
     if data.is_null() || error.is_null() {
         return;
     }
@@ -318,7 +322,10 @@ struct ThreadErrorHandler {
 impl ThreadErrorHandler {
     /// # Safety
     /// `data` must stay valid for `handler` until the guard is dropped.
-    unsafe fn install(handler: bindings::xmlStructuredErrorFunc, data: *mut std::os::raw::c_void) -> Self {
+    unsafe fn install(
+        handler: bindings::xmlStructuredErrorFunc,
+        data: *mut std::os::raw::c_void,
+    ) -> Self {
         // SAFETY: libxml2's accessors of its per-thread globals.
         unsafe {
             let saved = Self {

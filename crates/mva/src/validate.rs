@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-pub use crate::consistency::{consistency, validate_pair, PairReport};
 use crate::capture::Captured;
+pub use crate::consistency::{consistency, validate_pair, PairReport};
 use crate::facts::{envelope_facts, return_facts, Facts, Lookup};
 use crate::finding::{DocumentKind, Finding, FindingKind, Report, Severity};
 use crate::scan::{scan_limited, Scanned};
@@ -161,7 +161,7 @@ pub fn check_with(bytes: &[u8], expected: Option<DocumentKind>, limits: Limits) 
         }
         patched = Some(add_namespace(
             bytes,
-            &scanned.root_name,
+            scanned.root_name,
             schema_kind.namespace(),
         ));
     }
@@ -210,7 +210,9 @@ pub fn check_with(bytes: &[u8], expected: Option<DocumentKind>, limits: Limits) 
 fn kind_of(root: &str, expected: Option<DocumentKind>) -> Option<DocumentKind> {
     match (root, expected) {
         ("mvaMeldingDto", None | Some(DocumentKind::Return)) => Some(DocumentKind::Return),
-        ("mvaMeldingInnsending", None | Some(DocumentKind::Envelope)) => Some(DocumentKind::Envelope),
+        ("mvaMeldingInnsending", None | Some(DocumentKind::Envelope)) => {
+            Some(DocumentKind::Envelope)
+        }
         _ => None,
     }
 }
@@ -247,7 +249,12 @@ fn read_once(bytes: &[u8], expected: Option<DocumentKind>, limits: Limits) -> Op
                 })
             }
         };
-        findings.extend(streamed.schema_errors.iter().map(|e| schema_finding(&scanned, e)));
+        findings.extend(
+            streamed
+                .schema_errors
+                .iter()
+                .map(|e| schema_finding(&scanned, e)),
+        );
     }
     let facts = match kind {
         DocumentKind::Return => return_facts(&captured),

@@ -373,8 +373,14 @@ fn millions_of_tiny_elements_are_refused_without_eating_memory() {
 fn return_with_lines(n: usize) -> String {
     let src = std::fs::read_to_string(data().join("examples/melding/mvakode1.xml")).unwrap();
     let start = src.find("\t\t<mvaSpesifikasjonslinje>").unwrap();
-    let end = src.find("</mvaSpesifikasjonslinje>\n").unwrap() + "</mvaSpesifikasjonslinje>\n".len();
-    format!("{}{}{}", &src[..start], src[start..end].repeat(n), &src[end..])
+    let end =
+        src.find("</mvaSpesifikasjonslinje>\n").unwrap() + "</mvaSpesifikasjonslinje>\n".len();
+    format!(
+        "{}{}{}",
+        &src[..start],
+        src[start..end].repeat(n),
+        &src[end..]
+    )
 }
 
 /// libxml2 streams the document and reports where it had read to (here the end tag, two lines below the start);
