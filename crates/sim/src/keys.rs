@@ -6,9 +6,9 @@
 //! machine it signs several times faster than ring, the backend of `jsonwebtoken` 9 (see docs/benchmarks.md). The
 //! private key is parsed once, when the key is made. `jsonwebtoken` still verifies, and makes the HS256 forgery.
 
+use aws_lc_rs::signature::{RsaKeyPair, RSA_PKCS1_SHA256};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use aws_lc_rs::signature::{RsaKeyPair, RSA_PKCS1_SHA256};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rand::rngs::OsRng;
 use rand::RngCore;

@@ -243,7 +243,8 @@ impl Store {
         let id = u64::from_be_bytes(bytes[..8].try_into().expect("8 bytes"));
         let seq = u64::from_be_bytes(bytes[8..16].try_into().expect("8 bytes"));
         let grant = self.grants.get(&id)?;
-        (seq.saturating_add(1) < grant.refresh_issued && !self.refresh.contains_key(&digest(token))).then_some(id)
+        (seq.saturating_add(1) < grant.refresh_issued && !self.refresh.contains_key(&digest(token)))
+            .then_some(id)
     }
 
     /// Drops what has expired, at most once a second (called on every lock).
@@ -344,13 +345,21 @@ mod tests {
         assert_eq!(sizes(&store), [1; 6], "nothing has expired yet");
         clock.advance(121);
         store.sweep(clock.now());
-        assert_eq!(sizes(&store), [1, 1, 1, 0, 1, 0], "PAR and assertion jti gone");
+        assert_eq!(
+            sizes(&store),
+            [1, 1, 1, 0, 1, 0],
+            "PAR and assertion jti gone"
+        );
         clock.advance(SSO_IDLE_SECS);
         store.sweep(clock.now());
         assert_eq!(sizes(&store), [1, 1, 1, 0, 0, 0], "idle session gone");
         clock.advance(KEEP_EXPIRED_SECS);
         store.sweep(clock.now());
-        assert_eq!(sizes(&store), [1, 0, 0, 0, 0, 0], "code and refresh token gone");
+        assert_eq!(
+            sizes(&store),
+            [1, 0, 0, 0, 0, 0],
+            "code and refresh token gone"
+        );
         clock.advance(7200);
         store.sweep(clock.now());
         assert_eq!(sizes(&store), [0; 6], "grant gone");
@@ -370,7 +379,11 @@ mod tests {
         }
         assert_eq!(store.refresh.len(), 1);
         let latest = tokens.last().unwrap();
-        assert_eq!(store.spent_refresh_grant(latest), None, "the latest is live");
+        assert_eq!(
+            store.spent_refresh_grant(latest),
+            None,
+            "the latest is live"
+        );
         for spent in &tokens[..1000] {
             assert_eq!(store.spent_refresh_grant(spent), Some(id));
         }

@@ -251,12 +251,7 @@ impl Unsigned {
         let key = state.keys.active();
         let mut response = self.response;
         response["access_token"] = json!(key.sign(&self.at_claims, ACCESS_TOKEN_TYP, None));
-        response["id_token"] = json!(sign_id_token(
-            &key,
-            self.id_claims,
-            self.forgery,
-            self.now
-        ));
+        response["id_token"] = json!(sign_id_token(&key, self.id_claims, self.forgery, self.now));
         response
     }
 }

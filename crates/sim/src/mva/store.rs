@@ -201,7 +201,11 @@ mod tests {
         assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
         assert_eq!(Store::load(Some(file.clone())).all().len(), 1);
         let mode = std::fs::metadata(&file).unwrap().permissions().mode();
-        assert_eq!(mode & 0o777, 0o600, "the state file holds returns: owner only");
+        assert_eq!(
+            mode & 0o777,
+            0o600,
+            "the state file holds returns: owner only"
+        );
         let left: Vec<_> = std::fs::read_dir(dir.path())
             .unwrap()
             .map(|e| e.unwrap().file_name().into_string().unwrap())
