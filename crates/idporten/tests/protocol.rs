@@ -14,6 +14,8 @@ mod concurrency;
 mod discovery;
 #[path = "protocol/flows.rs"]
 mod flows;
+#[path = "protocol/granted_scopes.rs"]
+mod granted_scopes;
 #[path = "protocol/id_tokens.rs"]
 mod id_tokens;
 #[path = "protocol/key_rotation.rs"]

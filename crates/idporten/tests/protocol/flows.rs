@@ -247,7 +247,10 @@ async fn a_failed_revocation_keeps_the_tokens() {
     )
     .await;
     assert!(matches!(r, Err(Error::RevocationFailed { .. })), "{r:?}");
-    assert!(r.unwrap_err().to_string().contains("mva logout --local"));
+    assert!(r
+        .unwrap_err()
+        .to_string()
+        .contains("only forget them on this computer"));
     assert_eq!(load_tokens(&store, &key).unwrap().unwrap(), tokens);
 }
 

@@ -58,6 +58,8 @@ pub struct Knobs {
     pub acr: String,
     /// Milliseconds to wait before answering a refresh (widens race windows in concurrency tests).
     pub refresh_delay_ms: u64,
+    /// Scopes left out of the grant although asked for (a client not given them in Samarbeidsportalen).
+    pub withheld_scopes: Vec<String>,
 }
 
 impl Default for Knobs {
@@ -77,6 +79,7 @@ impl Default for Knobs {
             forge_refresh_only: false,
             acr: "idporten-loa-substantial".into(),
             refresh_delay_ms: 0,
+            withheld_scopes: Vec::new(),
         }
     }
 }
