@@ -3,10 +3,12 @@
 //! This is the binary's edge: parse the command line, run the command, print the error chain and map it to a
 //! fixed exit code (see `exit.rs` and the README's table).
 
+mod choices;
 mod cli;
 mod commands;
 mod exit;
 mod last_login;
+mod lifetimes;
 mod output;
 mod settings;
 
@@ -14,6 +16,8 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // Before any thread exists: no child process may inherit MVA_CLIENT_SECRET.
+    settings::take_secrets_from_env();
     let cli = cli::Cli::parse();
     // The simulator logs every request on one line; other commands are quiet unless asked.
     let default_level = match (&cli.command, cli.global.verbose) {

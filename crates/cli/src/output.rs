@@ -41,15 +41,6 @@ pub fn duration(secs: u64) -> String {
     }
 }
 
-/// Masks a national identity number: birth date shown, personal digits hidden ("010185*****").
-pub fn mask_pid(pid: &str) -> String {
-    if pid.len() == 11 && pid.chars().all(|c| c.is_ascii_digit()) {
-        format!("{}*****", &pid[..6])
-    } else {
-        "*".repeat(pid.len())
-    }
-}
-
 /// A spinner on stderr with a message; lines printed through [`say`] stay above it. When stderr is not a
 /// terminal the spinner is hidden and the lines are printed plainly, so logs and tests see every step.
 pub fn spinner(message: &str) -> indicatif::ProgressBar {
@@ -92,12 +83,6 @@ pub fn say(bar: &indicatif::ProgressBar, line: impl AsRef<str>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn pid_is_masked() {
-        assert_eq!(mask_pid("01818510078"), "018185*****");
-        assert_eq!(mask_pid("abc"), "***");
-    }
 
     #[test]
     fn durations() {

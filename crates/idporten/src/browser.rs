@@ -131,10 +131,22 @@ fn split(command: &str) -> Result<Vec<String>, Error> {
     Ok(words)
 }
 
+/// The prefix of the variables removed from a browser command's environment: `MVA_CLIENT_SECRET` and any other
+/// setting of ours is none of the browser's business, and a browser (or its extensions, crash reporter, child
+/// processes) may keep or send its environment anywhere.
+pub const PRIVATE_ENV_PREFIX: &str = "MVA_";
+
 /// Starts `words` without waiting for it (the login goes on while the browser runs); a thread reaps the child so no
-/// zombie stays behind. Its output is discarded except for stderr, which may tell the user why it failed.
+/// zombie stays behind. Its output is discarded except for stderr, which may tell the user why it failed. Its
+/// environment lacks every `MVA_*` variable ([`PRIVATE_ENV_PREFIX`]).
 fn spawn_detached(command: &str, words: &[String]) -> Result<(), Error> {
-    let mut child = Command::new(&words[0])
+    let mut cmd = Command::new(&words[0]);
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with(PRIVATE_ENV_PREFIX) {
+            cmd.env_remove(key);
+        }
+    }
+    let mut child = cmd
         .args(&words[1..])
         .stdin(Stdio::null())
         .stdout(Stdio::null())

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-use crate::{ClientId, ClientSecret, Error, Issuer, RedirectUri};
+use crate::{ClientAuthMethod, ClientId, ClientSecret, Error, Issuer, RedirectUri};
 
 /// The two ID-porten environments. Any other provider (the simulator, a test provider) is given by its
 /// [`Issuer`] directly.
@@ -145,7 +145,8 @@ impl fmt::Debug for PrivateKeyPem {
     }
 }
 
-/// How the client authenticates at the token, PAR and revocation endpoints (Klientautentiseringsmetode).
+/// How the client authenticates at the token, PAR and revocation endpoints, with what it needs to (the secret, the
+/// key); [`ClientAuth::method`] names the [`ClientAuthMethod`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ClientAuth {
     /// A public client: only `client_id` in the body.
@@ -164,13 +165,13 @@ pub enum ClientAuth {
 }
 
 impl ClientAuth {
-    /// The method's name in OAuth metadata.
-    pub fn method(&self) -> &'static str {
+    /// The method (its name in OAuth metadata is its `Display`).
+    pub fn method(&self) -> ClientAuthMethod {
         match self {
-            Self::None => "none",
-            Self::ClientSecretBasic(_) => "client_secret_basic",
-            Self::ClientSecretPost(_) => "client_secret_post",
-            Self::PrivateKeyJwt { .. } => "private_key_jwt",
+            Self::None => ClientAuthMethod::None,
+            Self::ClientSecretBasic(_) => ClientAuthMethod::ClientSecretBasic,
+            Self::ClientSecretPost(_) => ClientAuthMethod::ClientSecretPost,
+            Self::PrivateKeyJwt { .. } => ClientAuthMethod::PrivateKeyJwt,
         }
     }
 }

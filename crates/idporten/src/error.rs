@@ -28,7 +28,7 @@ pub enum Error {
         /// Why it is refused.
         reason: String,
     },
-    // ---- protocol errors (owned by helper A: config, discovery, requests, tokens, validation, refresh, logout) ----
+    // Protocol: configuration, discovery, requests, tokens, validation, refresh, logout.
     /// A configuration value is not usable (an unknown acr level, a bad private key, ...).
     #[error("the setting {setting} is not usable: {reason}")]
     InvalidConfig {
@@ -180,10 +180,10 @@ pub enum Error {
         description: Option<String>,
     },
     /// The login session is over (its lifetime cap passed, or the provider refused the refresh token).
-    #[error("the ID-porten session is over; run `mva login`")]
+    #[error("the ID-porten session is over (its 8-hour limit passed, or the provider ended it); log in again")]
     SessionEnded,
     /// No tokens are stored for this issuer, client and profile.
-    #[error("not logged in to {issuer} with client {client_id}; run `mva login`")]
+    #[error("not logged in to {issuer} with client {client_id}; log in first")]
     NotLoggedIn {
         /// The issuer.
         issuer: String,
@@ -191,9 +191,7 @@ pub enum Error {
         client_id: String,
     },
     /// The stored tokens cannot be read back.
-    #[error(
-        "the stored tokens are unreadable ({reason}); run `mva logout --local` and `mva login`"
-    )]
+    #[error("the stored tokens are unreadable ({reason}); forget them on this computer and log in again")]
     StoredTokensCorrupt {
         /// What is wrong.
         reason: String,
@@ -205,7 +203,7 @@ pub enum Error {
         issuer: String,
     },
     /// Logout could not revoke the tokens at the provider; they are kept so that nothing is lost.
-    #[error("logout: the tokens could not be revoked at the provider ({reason}); they are still stored here: try again, or run `mva logout --local` to only forget them on this computer")]
+    #[error("logout: the tokens could not be revoked at the provider ({reason}); they are still stored here: try the logout again, or only forget them on this computer")]
     RevocationFailed {
         /// What went wrong.
         reason: String,
@@ -217,9 +215,7 @@ pub enum Error {
         reason: String,
     },
 
-    // ---- end of protocol errors ----
-
-    // ---- listener, browser and token store errors (owned by helper B) ----
+    // The listener, the browser and the token store.
     /// The redirect URI's port is taken by another program, so the login's callback cannot be received.
     #[error("the redirect URI {redirect_uri} is not free: another program listens on port {port}. The redirect URI is registered with ID-porten and cannot be changed here, so close the other program (or wait for it to end) and try again")]
     PortInUse {
@@ -293,7 +289,7 @@ pub enum Error {
         reason: String,
     },
     /// A file or directory of the token store could not be read, written or created.
-    #[error("cannot {action} {path}: {reason}; check the directory's owner and permissions, or set MVA_HOME to another directory")]
+    #[error("cannot {action} {path}: {reason}; check the directory's owner and permissions, or keep the tokens in another directory")]
     TokenStoreIo {
         /// What was tried ("write", "read", "create the directory", ...).
         action: String,
@@ -303,7 +299,7 @@ pub enum Error {
         reason: String,
     },
     /// The token directory belongs to another user.
-    #[error("the token directory {path} belongs to another user (uid {owner}), who could read or plant tokens there; remove it, or set MVA_HOME to a directory of your own")]
+    #[error("the token directory {path} belongs to another user (uid {owner}), who could read or plant tokens there; remove it, or keep the tokens in a directory of your own")]
     TokenStoreNotOwned {
         /// The directory.
         path: String,
@@ -319,7 +315,7 @@ pub enum Error {
         reason: String,
     },
     /// Another process held the token lock for too long.
-    #[error("another mva process has held the token lock {path} for {after:?}; wait for it to finish (or end it) and try again")]
+    #[error("another process has held the token lock {path} for {after:?}; wait for it to finish (or end it) and try again")]
     StoreLockTimeout {
         /// The lock file.
         path: String,
@@ -327,17 +323,16 @@ pub enum Error {
         after: std::time::Duration,
     },
     /// No configuration directory could be found for this user.
-    #[error("cannot find a configuration directory for this user (no home directory); set MVA_HOME to a directory where mva may keep its files")]
+    #[error("cannot find a configuration directory for this user (no home directory); choose a directory for the tokens")]
     NoHomeDir,
     /// The OS keyring failed.
-    #[error("the OS keyring cannot {action}: {reason}; set MVA_HOME to keep the tokens in files instead")]
+    #[error("the OS keyring cannot {action}: {reason}; keep the tokens in files instead")]
     Keyring {
         /// What was tried.
         action: String,
         /// The keyring's reason.
         reason: String,
     },
-    // ---- end of listener, browser and token store errors ----
     /// A top-level navigation brought the browser to the redirect URI with a `state` that is not this login's (an
     /// old tab, or a page that sent the browser there): the login is stopped at once rather than left waiting.
     #[error("callback: the browser arrived at the redirect URI with an answer that does not belong to this login (a wrong or missing state: an old tab, or another web page sent it there), so the login was stopped; run the command again and finish the login in the tab it opens")]
@@ -368,5 +363,51 @@ fn oauth_hint(error: &str) -> &'static str {
         "invalid_scope" => "; the integration is not granted every requested scope: check its scopes in Samarbeidsportalen",
         "unauthorized_client" => "; the integration may not use this grant type: check its grant types in Samarbeidsportalen",
         _ => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The library says what to do in its own words; the `mva` command adds its commands and variables.
+    #[test]
+    fn messages_name_no_command_and_no_variable_of_the_cli() {
+        let dir = "/x".to_string();
+        let errors = [
+            Error::SessionEnded,
+            Error::NotLoggedIn {
+                issuer: "https://test.idporten.no".into(),
+                client_id: "c".into(),
+            },
+            Error::StoredTokensCorrupt { reason: "r".into() },
+            Error::RevocationFailed { reason: "r".into() },
+            Error::TokenStoreIo {
+                action: "write".into(),
+                path: dir.clone(),
+                reason: "r".into(),
+            },
+            Error::TokenStoreNotOwned {
+                path: dir.clone(),
+                owner: 1,
+            },
+            Error::TokenStoreCorrupt {
+                path: dir.clone(),
+                reason: "r".into(),
+            },
+            Error::StoreLockTimeout {
+                path: dir,
+                after: std::time::Duration::from_secs(30),
+            },
+            Error::NoHomeDir,
+            Error::Keyring {
+                action: "read".into(),
+                reason: "r".into(),
+            },
+        ];
+        for e in errors {
+            let text = e.to_string();
+            assert!(!text.contains("mva") && !text.contains("MVA_"), "{text}");
+        }
     }
 }

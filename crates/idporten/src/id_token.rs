@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 use crate::jwks::Jwks;
-use crate::{AcrLevel, ClientId, Error, Issuer, Nonce};
+use crate::{AcrLevel, ClientId, Error, Issuer, Nonce, Pid};
 
-/// The claims of a validated ID token. `pid` (the national identity number) prints as `[redacted]` in `Debug`.
+/// The claims of a validated ID token. `pid` (the national identity number) prints masked.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IdTokenClaims {
     /// The issuer.
@@ -22,9 +22,9 @@ pub struct IdTokenClaims {
     /// The authorized party, if present.
     #[serde(default)]
     pub azp: Option<String>,
-    /// The person's national identity number (11 digits).
+    /// The person's national identity number (11 digits), masked when shown.
     #[serde(default)]
-    pub pid: Option<String>,
+    pub pid: Option<Pid>,
     /// The security level of the login.
     #[serde(default)]
     pub acr: Option<String>,
@@ -59,7 +59,7 @@ impl fmt::Debug for IdTokenClaims {
             .field("sub", &self.sub)
             .field("aud", &self.aud)
             .field("azp", &self.azp)
-            .field("pid", &self.pid.as_ref().map(|_| "[redacted]"))
+            .field("pid", &self.pid)
             .field("acr", &self.acr)
             .field("amr", &self.amr)
             .field("nonce", &self.nonce)
@@ -120,7 +120,7 @@ struct RawClaims {
     sub: Option<String>,
     aud: Option<OneOrMany>,
     azp: Option<String>,
-    pid: Option<String>,
+    pid: Option<Pid>,
     acr: Option<String>,
     amr: Option<OneOrMany>,
     nonce: Option<String>,

@@ -26,6 +26,7 @@
 //! refresh_token = 600
 //! ```
 
+pub use crate::auth_method::ClientAuthMethod;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -144,33 +145,6 @@ fn default_grant_types() -> Vec<String> {
 }
 fn default_environment() -> String {
     "test".into()
-}
-
-/// Klientautentiseringsmetode.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ClientAuthMethod {
-    /// No client authentication (public clients).
-    #[default]
-    None,
-    /// HTTP Basic with the client secret.
-    ClientSecretBasic,
-    /// The client secret in the form body.
-    ClientSecretPost,
-    /// A client assertion JWT signed with the client's RSA key.
-    PrivateKeyJwt,
-}
-
-impl ClientAuthMethod {
-    /// The name used in OAuth metadata (`token_endpoint_auth_method`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::None => "none",
-            Self::ClientSecretBasic => "client_secret_basic",
-            Self::ClientSecretPost => "client_secret_post",
-            Self::PrivateKeyJwt => "private_key_jwt",
-        }
-    }
 }
 
 /// Applikasjonstype: `native` and `browser` are public clients, `web` is private (confidential).

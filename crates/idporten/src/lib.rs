@@ -42,18 +42,22 @@
 //! ```
 #![warn(missing_docs)]
 
+mod auth_method;
 mod error;
 pub mod integration;
 pub mod integration_check;
+mod pid;
 pub mod types;
 mod uri;
 
+pub use auth_method::{ClientAuthMethod, UnknownClientAuthMethod};
 pub use error::Error;
+pub use pid::Pid;
 pub use types::*;
 pub use uri::{is_loopback_host, Issuer, RedirectUri};
 
-// ---- modules and re-exports of helper A (protocol) ----
 pub mod authorization;
+pub mod callback_check;
 pub mod client_auth;
 mod clock;
 mod config;
@@ -67,6 +71,7 @@ pub mod token_request;
 mod token_set;
 
 pub use authorization::{AuthorizationRequest, LoginRandomness, Pkce};
+pub use callback_check::{check_callback, AuthorizationResponse};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{AcrLevel, ClientAuth, ClientConfig, Environment, PrivateKeyPem, UiLocale};
 pub use discovery::ProviderMetadata;
@@ -78,9 +83,6 @@ pub use http::{Http, MAX_METADATA_BYTES, MAX_TOKEN_RESPONSE_BYTES};
 pub use id_token::IdTokenClaims;
 pub use token_set::{TokenSet, DEFAULT_ACCESS_LIFETIME_SECS, DEFAULT_REFRESH_MARGIN_SECS};
 
-// ---- end of helper A ----
-
-// ---- modules and re-exports of helper B (listener, browser, token store) ----
 pub mod browser;
 pub mod listener;
 pub mod store;
@@ -88,15 +90,13 @@ pub mod store;
 pub use browser::{
     BrowserLaunch, BrowserOpener, CommandBrowser, OpenOrPrint, PrintUrl, SystemBrowser,
 };
-pub use listener::{Callback, ListenerOptions, LoopbackListener};
+pub use listener::{served_path, Callback, ListenerOptions, LoopbackListener};
 #[cfg(feature = "keyring")]
 pub use store::OsKeyring;
 pub use store::{
     default_store, home_dir, FileTokenStore, KeyringBackend, KeyringTokenStore, StoreKey,
     StoreLock, StoredSecret, TokenStore,
 };
-
-// ---- end of helper B ----
 
 /// The Tax Administration's shared test client (public), usable until a vendor has its own integration.
 pub const SHARED_TEST_CLIENT_ID: &str = "23cc2587-ea4e-4a5f-aa5c-dfce3d6c5f09";

@@ -10,5 +10,7 @@ mod callback;
 mod common;
 #[path = "listener/held.rs"]
 mod held;
+#[path = "listener/limits.rs"]
+mod limits;
 #[path = "listener/logout.rs"]
 mod logout;

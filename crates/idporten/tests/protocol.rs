@@ -1,4 +1,6 @@
-//! The protocol half of `idporten` against a real test OpenID provider on 127.0.0.1 (see `tests/provider/`).
+//! The protocol half of `idporten` against the simulator (crates/sim, started on 127.0.0.1 port 0): discovery,
+//! client authentication, every forged ID token and callback a client must refuse, the flows, refresh and
+//! concurrency. (`refresh.rs` and `concurrency.rs` still use the small hand-written provider in `tests/provider/`.)
 
 mod provider;
 
@@ -12,6 +14,8 @@ mod concurrency;
 mod discovery;
 #[path = "protocol/flows.rs"]
 mod flows;
+#[path = "protocol/granted_scopes.rs"]
+mod granted_scopes;
 #[path = "protocol/id_tokens.rs"]
 mod id_tokens;
 #[path = "protocol/key_rotation.rs"]

@@ -9,7 +9,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::faults::{Fault, Forgery};
+use crate::faults::{CallbackForgery, Fault, Forgery};
 use crate::keys::SigningKey;
 use crate::SimState;
 
@@ -99,19 +99,34 @@ async fn clear_faults(State(state): State<SimState>) -> StatusCode {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ForgeRequest {
-    forgery: Forgery,
+    forgery: Option<Forgery>,
+    callback: Option<CallbackForgery>,
 }
 
 async fn forge(State(state): State<SimState>, body: axum::body::Bytes) -> Response {
     match serde_json::from_slice::<ForgeRequest>(&body) {
-        Ok(r) => {
-            state.faults.forge_next_id_token(r.forgery);
-            (StatusCode::CREATED, Json(json!({"forgery": r.forgery}))).into_response()
+        Ok(ForgeRequest {
+            forgery: Some(f),
+            callback: None,
+        }) => {
+            state.faults.forge_next_id_token(f);
+            (StatusCode::CREATED, Json(json!({"forgery": f}))).into_response()
         }
+        Ok(ForgeRequest {
+            forgery: None,
+            callback: Some(c),
+        }) => {
+            state.faults.forge_next_callback(c);
+            (StatusCode::CREATED, Json(json!({"callback": c}))).into_response()
+        }
+        Ok(_) => bad("send exactly one of forgery or callback"),
         Err(e) => bad(format!(
             "{e}; send {{\"forgery\": X}} with X one of wrong_iss, wrong_aud, wrong_nonce, expired, bad_signature, \
-             alg_none, unknown_kid"
+             alg_none, unknown_kid, hs256_public_key, no_kid, acr_below_request, several_aud_no_azp, \
+             several_aud_wrong_azp, missing_sub, iat_in_future; or {{\"callback\": Y}} with Y one of foreign_state, \
+             wrong_iss, no_iss"
         )),
     }
 }

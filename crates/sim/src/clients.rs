@@ -155,12 +155,13 @@ impl Client {
             .any(|r| redirect_matches(r, uri))
     }
 
-    /// Whether `uri` is a registered post-logout redirect URI (exactly).
+    /// Whether `uri` is a registered post-logout redirect URI: exactly, or, like a redirect URI, any port for a
+    /// registered `http://127.0.0.1:0/...` (a desktop client's loopback listener).
     pub fn accepts_post_logout_uri(&self, uri: &str) -> bool {
         self.integration
             .post_logout_redirect_uris
             .iter()
-            .any(|r| r == uri)
+            .any(|r| redirect_matches(r, uri))
     }
 
     /// The client's keys for `private_key_jwt` with this `kid`. Keys loaded from PEM have no kid and match any.

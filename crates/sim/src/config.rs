@@ -41,6 +41,11 @@ pub struct SimSettings {
     pub headless_login: bool,
     /// Start the clock this many seconds off the system time.
     pub clock_offset_secs: i64,
+    /// A connection must send a request's headers within this many seconds, else it is closed (default 10).
+    pub header_read_timeout_secs: u64,
+    /// At most this many connections at once (default 256): at the cap the oldest idle one is closed, and when
+    /// all are busy a newcomer gets 503.
+    pub max_connections: usize,
 }
 
 impl Default for SimSettings {
@@ -50,6 +55,8 @@ impl Default for SimSettings {
             issuer: None,
             headless_login: false,
             clock_offset_secs: 0,
+            header_read_timeout_secs: 10,
+            max_connections: 256,
         }
     }
 }

@@ -8,8 +8,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use axum::extract::connect_info::Connected;
-use axum::serve::{IncomingStream, Listener};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -37,11 +35,9 @@ pub struct KillableStream {
     control: ConnControl,
 }
 
-impl Listener for KillableListener {
-    type Io = KillableStream;
-    type Addr = SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+impl KillableListener {
+    /// The next connection, with its control. Accept errors (out of file descriptors, ...) are waited out.
+    pub async fn accept_stream(&mut self) -> (KillableStream, ConnControl) {
         loop {
             match self.0.accept().await {
                 Ok((inner, remote)) => {
@@ -50,21 +46,20 @@ impl Listener for KillableListener {
                         kill: Arc::default(),
                         remote,
                     };
-                    return (KillableStream { inner, control }, remote);
+                    let stream = KillableStream {
+                        inner,
+                        control: control.clone(),
+                    };
+                    return (stream, control);
                 }
                 Err(_) => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
             }
         }
     }
 
-    fn local_addr(&self) -> io::Result<Self::Addr> {
+    /// The bound address.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.0.local_addr()
-    }
-}
-
-impl Connected<IncomingStream<'_, KillableListener>> for ConnControl {
-    fn connect_info(stream: IncomingStream<'_, KillableListener>) -> Self {
-        stream.io().control.clone()
     }
 }
 

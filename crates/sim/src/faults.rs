@@ -80,6 +80,32 @@ pub enum Forgery {
     AlgNone,
     /// Signed by a key whose `kid` is not in the JWKS.
     UnknownKid,
+    /// Header `alg: HS256`, signed with the simulator's public key (PEM) as the HMAC secret: key confusion.
+    Hs256PublicKey,
+    /// No `kid` in the header (RS256, the active key): valid when the JWKS holds a single key.
+    NoKid,
+    /// `acr` one level below the login's: `idporten-loa-substantial` for a high login, else `idporten-loa-low`.
+    AcrBelowRequest,
+    /// `aud` is an array of the client and another audience, with no `azp`.
+    SeveralAudNoAzp,
+    /// `aud` is an array of the client and another audience, `azp` the other one.
+    SeveralAudWrongAzp,
+    /// No `sub`.
+    MissingSub,
+    /// `iat` an hour ahead (and `exp` 120 s after it).
+    IatInFuture,
+}
+
+/// A forged answer of the authorization endpoint, put in the next successful login's redirect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallbackForgery {
+    /// `state` is not the one the client sent.
+    ForeignState,
+    /// `iss` is not the simulator's issuer.
+    WrongIss,
+    /// No `iss` (though discovery promises it).
+    NoIss,
 }
 
 #[derive(Debug)]
@@ -94,6 +120,7 @@ struct Rule {
 pub struct Faults {
     rules: Mutex<Vec<Rule>>,
     forgeries: Mutex<VecDeque<Forgery>>,
+    callbacks: Mutex<VecDeque<CallbackForgery>>,
 }
 
 fn known(endpoint: &str) -> Result<&'static str, Error> {
@@ -142,10 +169,21 @@ impl Faults {
         self.forgeries.lock().unwrap().push_back(forgery);
     }
 
+    /// The next successful login's redirect is forged so (queued: one forgery per login).
+    pub fn forge_next_callback(&self, forgery: CallbackForgery) {
+        self.callbacks.lock().unwrap().push_back(forgery);
+    }
+
+    /// Takes the next callback forgery, if one is queued.
+    pub fn take_callback_forgery(&self) -> Option<CallbackForgery> {
+        self.callbacks.lock().unwrap().pop_front()
+    }
+
     /// Disarms every fault and forgery.
     pub fn clear(&self) {
         self.rules.lock().unwrap().clear();
         self.forgeries.lock().unwrap().clear();
+        self.callbacks.lock().unwrap().clear();
     }
 
     /// Takes the faults for one request to `endpoint`: the delay (if any) and the failure (if any).

@@ -33,6 +33,7 @@ pub mod model;
 pub mod mva;
 pub mod observe;
 pub mod person;
+pub mod serve;
 mod server;
 mod state;
 pub mod store;
@@ -46,6 +47,6 @@ pub use clients::{
 };
 pub use config::{SimConfig, SimSettings, DEFAULT_PORT};
 pub use error::Error;
-pub use faults::{Fault, Faults, Forgery};
+pub use faults::{CallbackForgery, Fault, Faults, Forgery};
 pub use server::{app, start, SimHandle};
 pub use state::{Inner, SimState};

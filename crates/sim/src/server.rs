@@ -7,17 +7,18 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::authorize::{authorize, login_form};
 use crate::clock::Clock;
-use crate::conn::{ConnControl, KillableListener};
+use crate::conn::KillableListener;
 use crate::endpoints::{discovery, logout, par, token, tokeninfo};
 use crate::faults::Faults;
 use crate::keys::SigningKey;
 use crate::mva::MvaServices;
 use crate::observe::{observe, RequestRecord, StatsSnapshot};
+use crate::serve::{serve, Limits};
 use crate::verifier::SimVerifier;
 use crate::{admin, guard, Error, SimConfig, SimState};
 
@@ -70,7 +71,7 @@ pub struct SimHandle {
     state: SimState,
     mva: Arc<MvaServices>,
     addr: SocketAddr,
-    stop: Option<oneshot::Sender<()>>,
+    stop: Option<watch::Sender<()>>,
     task: JoinHandle<()>,
     key_generation: Duration,
 }
@@ -106,17 +107,12 @@ pub async fn start(config: SimConfig, addr: SocketAddr) -> Result<SimHandle, Err
     };
     let state = SimState::listening(&config, issuer, key, Some(local.port()))?;
     let (router, mva) = app_and_services(state.clone());
-    let (stop, stopped) = oneshot::channel::<()>();
-    let service = router.into_make_service_with_connect_info::<ConnControl>();
-    let task = tokio::spawn(async move {
-        let server =
-            axum::serve(KillableListener(listener), service).with_graceful_shutdown(async {
-                let _ = stopped.await;
-            });
-        if let Err(e) = server.await {
-            tracing::error!(error = %e, "the simulator stopped with an error");
-        }
-    });
+    let (stop, stopped) = watch::channel(());
+    let limits = Limits {
+        header_timeout: Duration::from_secs(config.sim.header_read_timeout_secs.max(1)),
+        max_connections: config.sim.max_connections.max(1),
+    };
+    let task = tokio::spawn(serve(KillableListener(listener), router, limits, stopped));
     tracing::info!(issuer = %state.issuer, key_ms = key_generation.as_millis() as u64, "mva-sim started");
     Ok(SimHandle {
         state,
@@ -231,6 +227,7 @@ impl SimHandle {
     pub async fn shutdown(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
+            drop(stop);
         }
         if tokio::time::timeout(Duration::from_secs(5), &mut self.task)
             .await

@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 
 use crate::clients::Client;
 use crate::faults::Forgery;
-use crate::keys::KeySet;
+use crate::keys::SigningKey;
 use crate::store::Grant;
 
 /// Lifetime of ID tokens, seconds.
@@ -91,12 +91,11 @@ pub fn access_token_claims(
 
 /// Signs ID token claims, forged as asked.
 pub fn sign_id_token(
-    keys: &KeySet,
+    key: &SigningKey,
     mut claims: Value,
     forgery: Option<Forgery>,
     now: i64,
 ) -> String {
-    let key = keys.active();
     match forgery {
         None => key.sign(&claims, "JWT", None),
         Some(Forgery::WrongIss) => {
@@ -129,6 +128,37 @@ pub fn sign_id_token(
             format!("{header}.{payload}.")
         }
         Some(Forgery::UnknownKid) => key.sign(&claims, "JWT", Some("mva-sim-unknown-kid")),
+        Some(Forgery::Hs256PublicKey) => key.sign_hs256_with_public_key(&claims, "JWT"),
+        Some(Forgery::NoKid) => key.sign_without_kid(&claims, "JWT"),
+        Some(Forgery::AcrBelowRequest) => {
+            claims["acr"] = json!(if claims["acr"] == "idporten-loa-high" {
+                "idporten-loa-substantial"
+            } else {
+                "idporten-loa-low"
+            });
+            key.sign(&claims, "JWT", None)
+        }
+        Some(Forgery::SeveralAudNoAzp) => {
+            claims["aud"] = json!([claims["aud"].clone(), "some-other-audience"]);
+            key.sign(&claims, "JWT", None)
+        }
+        Some(Forgery::SeveralAudWrongAzp) => {
+            claims["aud"] = json!([claims["aud"].clone(), "some-other-audience"]);
+            claims["azp"] = json!("some-other-audience");
+            key.sign(&claims, "JWT", None)
+        }
+        Some(Forgery::MissingSub) => {
+            claims
+                .as_object_mut()
+                .expect("claims are an object")
+                .remove("sub");
+            key.sign(&claims, "JWT", None)
+        }
+        Some(Forgery::IatInFuture) => {
+            claims["iat"] = json!(now + 3600);
+            claims["exp"] = json!(now + 3600 + ID_TOKEN_LIFETIME);
+            key.sign(&claims, "JWT", None)
+        }
     }
 }
 

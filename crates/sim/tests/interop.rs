@@ -278,6 +278,8 @@ async fn third_party_clients_reject_every_forged_id_token() {
             BadSignature,
             AlgNone,
             UnknownKid,
+            Hs256PublicKey,
+            MissingSub,
         ] {
             sim.faults().forge_next_id_token(forgery);
             let out = if name == "authlib" {

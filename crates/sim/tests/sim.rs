@@ -15,6 +15,8 @@ mod endpoints;
 mod faults;
 #[path = "sim/guard.rs"]
 mod guard;
+#[path = "sim/limits.rs"]
+mod limits;
 #[path = "sim/logging.rs"]
 mod logging;
 #[path = "sim/login_page.rs"]

@@ -25,10 +25,20 @@ pub struct Tokens {
     pub scope: String,
 }
 
+/// How long before the access token expires a refresh starts (as wonderwall): long enough for a slow token
+/// endpoint, short enough that ID-porten's 120-second access tokens are refreshed at most every 90 seconds.
+pub const REFRESH_MARGIN: Duration = Duration::from_secs(30);
+
 impl Tokens {
     /// Whether the access token is still valid at `now`, with `margin` to spare.
     pub fn access_valid(&self, now: OffsetDateTime, margin: Duration) -> bool {
         now + margin < self.access_expires_at
+    }
+
+    /// Whether to refresh at `now`: there is a refresh token and the access token expires within
+    /// [`REFRESH_MARGIN`].
+    pub fn should_refresh(&self, now: OffsetDateTime) -> bool {
+        self.refresh_token.is_some() && !self.access_valid(now, REFRESH_MARGIN)
     }
 }
 
@@ -155,6 +165,22 @@ impl Default for Limits {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refreshes_only_near_expiry_and_only_with_a_refresh_token() {
+        let now = OffsetDateTime::now_utc();
+        let mut tokens = Tokens {
+            access_token: AccessToken::new("a"),
+            access_expires_at: now + time::Duration::seconds(31),
+            refresh_token: Some(RefreshToken::new("r")),
+            id_token: None,
+            scope: String::new(),
+        };
+        assert!(!tokens.should_refresh(now));
+        assert!(tokens.should_refresh(now + time::Duration::seconds(1)));
+        tokens.refresh_token = None;
+        assert!(!tokens.should_refresh(now + time::Duration::seconds(60)));
+    }
 
     #[test]
     fn limits_cap_the_absolute_lifetime_at_eight_hours() {

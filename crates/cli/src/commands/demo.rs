@@ -13,7 +13,6 @@ use url::Url;
 use crate::cli::DemoArgs;
 use crate::commands::submit;
 use crate::exit;
-use crate::output;
 
 /// The bundled example return: the Tax Administration's example for VAT code 3, for the simulator's test
 /// organisation 310000019 (see assets/NOTICE).
@@ -67,8 +66,8 @@ async fn demo(issuer: &str, args: &DemoArgs) -> Result<u8> {
         tokens
             .id_claims
             .pid
-            .as_deref()
-            .map(output::mask_pid)
+            .as_ref()
+            .map(ToString::to_string)
             .unwrap_or_default(),
         tokens.id_claims.acr.as_deref().unwrap_or("?")
     );

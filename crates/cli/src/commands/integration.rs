@@ -1,7 +1,7 @@
 //! `mva integration check FILE`: the integration's settings against the rules and this software's configuration.
 
 use anyhow::Result;
-use idporten::integration::{ClientAuthMethod, IntegrationFile};
+use idporten::integration::IntegrationFile;
 use idporten::integration_check::{
     check as check_integration, Finding, Severity, SoftwareSettings,
 };
@@ -24,7 +24,7 @@ pub fn check(ctx: &ProfileSettings, args: IntegrationCheckArgs) -> Result<u8> {
     let file = IntegrationFile::read(&args.file)?;
     if file.integrations.is_empty() {
         anyhow::bail!(
-            "{} has no [[integration]] table; see docs/integration.md for the format",
+            "{} has no [[integration]] table; see examples/integration.toml in the repository for the format",
             args.file.display()
         );
     }
@@ -94,14 +94,12 @@ fn software_settings(
 ) -> Result<SoftwareSettings> {
     let provider = settings::provider(ctx, &args.provider)?;
     let values = settings::login_values(ctx, &args.login)?;
-    let method = values.client_auth;
-    let client_auth: ClientAuthMethod =
-        serde_json::from_value(serde_json::Value::String(method.clone()))
-            .map_err(|_| anyhow::anyhow!("unknown client authentication \"{method}\""))?;
+    let client_auth = values.client_auth;
     Ok(SoftwareSettings {
         client_id: provider.client_id.as_str().to_string(),
         redirect_uri: values.redirect_uri,
         post_logout_redirect_uri: values.post_logout_redirect_uri,
+        back_uri: values.back_uri,
         scopes: values.scopes,
         client_auth,
         uses_refresh_tokens: false,

@@ -26,7 +26,12 @@ struct LoginReport<'a> {
 pub async fn run(ctx: &ProfileSettings, args: LoginArgs) -> Result<u8> {
     let provider = settings::provider(ctx, &args.provider)?;
     let config = settings::client_config(ctx, &provider, &args.login)?;
-    let options = listener_options(&config, args.timeout.or(ctx.profile.timeout).unwrap_or(300));
+    let back_uri = settings::login_values(ctx, &args.login)?.back_uri;
+    let options = listener_options(
+        &config,
+        back_uri.as_deref(),
+        args.timeout.or(ctx.profile.timeout).unwrap_or(300),
+    );
     let store = session::store()?;
     let client = session::client(ctx, config).await?;
     let opener = session::opener(ctx, &args.browser);
@@ -77,8 +82,8 @@ pub async fn run(ctx: &ProfileSettings, args: LoginArgs) -> Result<u8> {
     let pid = tokens
         .id_claims
         .pid
-        .as_deref()
-        .map(output::mask_pid)
+        .as_ref()
+        .map(ToString::to_string)
         .unwrap_or_else(|| "(no pid)".into());
     if args.json {
         output::json(&LoginReport {
@@ -103,18 +108,18 @@ pub async fn run(ctx: &ProfileSettings, args: LoginArgs) -> Result<u8> {
     Ok(exit::SUCCESS)
 }
 
-/// The guide's example integration serves its back URI and post-logout URI on the same host and port as the
-/// redirect URI (`/auth/loginsuccess`, `/auth/logincancelled`, `/auth/logoutsuccess`): serve those paths too.
-fn listener_options(config: &idporten::ClientConfig, timeout: u64) -> ListenerOptions {
-    let path = config.redirect_uri.url().path();
-    let cancel_path = path
-        .strip_suffix("/loginsuccess")
-        .map(|base| format!("{base}/logincancelled"));
+/// The back URI (Tilbake-uri, `--back-uri` or the profile's `back_uri`) is served when it is on the redirect URI's
+/// host and port: a login cancelled in ID-porten lands there and ends the wait at once. So is the post-logout URI.
+fn listener_options(
+    config: &idporten::ClientConfig,
+    back_uri: Option<&str>,
+    timeout: u64,
+) -> ListenerOptions {
+    let cancel_path = back_uri.and_then(|uri| idporten::served_path(&config.redirect_uri, uri));
     let logout_path = config
         .post_logout_redirect_uri
         .as_ref()
-        .filter(|u| u.url().port() == config.redirect_uri.url().port())
-        .map(|u| u.url().path().to_string());
+        .and_then(|u| idporten::served_path(&config.redirect_uri, u.as_str()));
     ListenerOptions {
         cancel_path,
         logout_path,

@@ -6,6 +6,7 @@ use crate::harness::{browser_lock, chromium_browser, Home, Sim};
 
 const REDIRECT: &str = "http://localhost:8988/auth/loginsuccess";
 const LOGOUT: &str = "http://localhost:8988/auth/logoutsuccess";
+const BACK: &str = "http://localhost:8988/auth/logincancelled";
 
 fn login(home: &Home, sim: &Sim, browser_extra: &str) -> crate::harness::Run {
     home.run(&[
@@ -18,6 +19,8 @@ fn login(home: &Home, sim: &Sim, browser_extra: &str) -> crate::harness::Run {
         REDIRECT,
         "--post-logout-redirect-uri",
         LOGOUT,
+        "--back-uri",
+        BACK,
         "--browser-command",
         &chromium_browser(browser_extra),
         "--timeout",

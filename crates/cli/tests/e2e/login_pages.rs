@@ -195,3 +195,108 @@ fn a_foreign_state_ends_the_login_at_once_with_exit_4() {
     assert_eq!(status, 400, "{html}");
     assert!(html.contains("hører ikke til denne innloggingen"), "{html}");
 }
+
+#[test]
+fn the_browser_never_inherits_the_client_secret() {
+    let sim = Sim::start();
+    let home = Home::new();
+    for via_browser_var in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let dump = format!(
+            "sh -c 'env > {}/env.tmp; mv {0}/env.tmp {0}/env' --",
+            dir.path().display()
+        );
+        let mut cmd = home.mva(&[
+            "login",
+            "--issuer",
+            &sim.issuer(),
+            "--client-id",
+            CLIENT,
+            "--redirect-uri",
+            REDIRECT,
+            "--client-auth",
+            "client_secret_basic",
+            "--timeout",
+            "2",
+        ]);
+        if via_browser_var {
+            cmd.env("BROWSER", &dump);
+        } else {
+            cmd.args(["--browser-command", &dump]);
+        }
+        let out = cmd
+            .env("MVA_CLIENT_SECRET", "s3cret-of-the-integration")
+            .env("MVA_UNRELATED_SETTING", "x")
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(4),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let env = std::fs::read_to_string(dir.path().join("env")).expect("the browser ran");
+        assert!(env.contains("PATH="), "{env}");
+        assert!(!env.contains("s3cret-of-the-integration"), "{env}");
+        assert!(!env.contains("MVA_"), "{env}");
+    }
+}
+
+#[test]
+fn the_back_uri_is_served_from_the_setting_not_guessed_from_the_redirect_path() {
+    let sim = Sim::start();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    // A redirect path that does not end in /loginsuccess, and a back URI on the same host and port.
+    let redirect = format!("http://127.0.0.1:{port}/oidc/callback");
+    let back = format!("http://127.0.0.1:{port}/oidc/avbrutt");
+    let run_with = |home: &Home, dir: &Path, extra: &[&str]| {
+        let d = dir.display();
+        let browser = format!(
+            "sh -c 'curl -sS -o {d}/page.html -w %{{http_code}} \"{back}\" > {d}/status.tmp; mv {d}/status.tmp {d}/status' --"
+        );
+        let issuer = sim.issuer();
+        let mut args = vec![
+            "login",
+            "--issuer",
+            &issuer,
+            "--client-id",
+            CLIENT,
+            "--redirect-uri",
+            &redirect,
+            "--browser-command",
+            &browser,
+            "--timeout",
+            "3",
+        ];
+        args.extend_from_slice(extra);
+        home.run(&args)
+    };
+    // As a flag: the user who cancels in ID-porten lands there, and the login ends at once as cancelled.
+    let home = Home::new();
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_with(&home, dir.path(), &["--back-uri", &back]).expect(4);
+    assert!(run.stderr().contains("cancelled"), "{}", run.stderr());
+    let (status, html) = final_page(dir.path());
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("Innloggingen ble avbrutt"), "{html}");
+    // As a profile key.
+    let home = Home::new();
+    std::fs::write(
+        home.dir.path().join("config.toml"),
+        format!("[profiles.default]\nback_uri = \"{back}\"\n"),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_with(&home, dir.path(), &[]).expect(4);
+    assert!(run.stderr().contains("cancelled"), "{}", run.stderr());
+    // Without the setting nothing is served there: the page is 404 and the login waits for its timeout.
+    let home = Home::new();
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_with(&home, dir.path(), &[]).expect(4);
+    assert!(run.stderr().contains("within 3"), "{}", run.stderr());
+    assert_eq!(final_page(dir.path()).0, 404);
+}

@@ -66,7 +66,12 @@ fn login_token_whoami_logout_local() {
     home.run(&["logout", "--local"]).expect(0);
     assert!(home.token_files().is_empty());
     let run = home.run(&["token"]).expect(3);
-    assert!(run.stderr().contains("mva login"), "{}", run.stderr());
+    // The library says what happened; the command line adds how to fix it with mva.
+    assert!(
+        run.stderr().contains("log in first") && run.stderr().contains("help: run `mva login`"),
+        "{}",
+        run.stderr()
+    );
 }
 
 #[test]

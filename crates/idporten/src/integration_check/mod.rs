@@ -61,6 +61,8 @@ pub struct SoftwareSettings {
     pub redirect_uri: String,
     /// The post_logout_redirect_uri the software sends, if any.
     pub post_logout_redirect_uri: Option<String>,
+    /// The back URI (Tilbake-uri) the software serves on its redirect URI's host and port, if any.
+    pub back_uri: Option<String>,
     /// The scopes the software requests.
     pub scopes: Vec<String>,
     /// How the software authenticates at the token endpoint.
@@ -82,6 +84,7 @@ impl SoftwareSettings {
                 .cloned()
                 .unwrap_or_default(),
             post_logout_redirect_uri: integration.post_logout_redirect_uris.first().cloned(),
+            back_uri: integration.back_uri.clone(),
             scopes: VAT_SCOPES.iter().map(|s| s.to_string()).collect(),
             client_auth: integration.client_authentication,
             uses_refresh_tokens: integration.allows_refresh(),

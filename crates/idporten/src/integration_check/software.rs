@@ -1,10 +1,11 @@
-//! Whether the software's own configuration fits the registration (client id, redirect URI, scopes, client
+//! Whether the software's own configuration fits the registration (client id, redirect URI, back URI, scopes, client
 //! authentication, environment).
 
 use url::Url;
 
 use super::{Findings, Severity, SoftwareSettings};
 use crate::integration::{ApplicationType, Integration, VAT_SCOPES};
+use crate::{served_path, RedirectUri};
 
 pub(super) fn check_software(i: &Integration, s: &SoftwareSettings, f: &mut Findings) {
     use Severity::*;
@@ -46,6 +47,7 @@ pub(super) fn check_software(i: &Integration, s: &SoftwareSettings, f: &mut Find
             );
         }
     }
+    check_back_uri(i, s, f);
     for scope in &s.scopes {
         if !i.scopes.contains(scope) {
             f.push(
@@ -98,6 +100,56 @@ pub(super) fn check_software(i: &Integration, s: &SoftwareSettings, f: &mut Find
             ),
             "use a separate integration per environment, and the matching --env",
         );
+    }
+}
+
+/// The back URI (Tilbake-uri): where ID-porten sends a user who cancels. When it is on the software's redirect URI's
+/// host and port, nobody but the software can answer it, so the software must serve it (else the user lands on an
+/// error page and the software waits until it times out).
+fn check_back_uri(i: &Integration, s: &SoftwareSettings, f: &mut Findings) {
+    use Severity::*;
+    const FIELD: &str = "Tilbake-uri";
+    let Ok(redirect) = RedirectUri::parse(&s.redirect_uri) else {
+        return;
+    };
+    let ours = |uri: &str| served_path(&redirect, uri).is_some();
+    match (&i.back_uri, &s.back_uri) {
+        (Some(registered), None) if ours(registered) => f.push(
+            Warning,
+            FIELD,
+            format!(
+                "{registered} is on the software's redirect URI's host and port, but the software does not serve it:                  a user who cancels in ID-porten lands on an error page and the software waits until it times out"
+            ),
+            format!("set the software's back URI to {registered} (--back-uri, MVA_BACK_URI or back_uri in the profile)"),
+        ),
+        (Some(registered), Some(used)) if registered != used => f.push(
+            if ours(registered) { Error } else { Warning },
+            FIELD,
+            format!("the software serves {used} as the back URI, but the integration's is {registered}"),
+            "make the software's back URI (--back-uri) the registered one, or register the software's",
+        ),
+        (None, Some(used)) => f.push(
+            Warning,
+            FIELD,
+            format!(
+                "the software serves {used} as the back URI, but none is registered: ID-porten sends a cancelled                  login to the redirect URI with error=access_denied instead"
+            ),
+            "register it as the integration's Tilbake-uri, or remove the software's back URI",
+        ),
+        _ => {}
+    }
+    if let Some(used) = &s.back_uri {
+        if !ours(used) {
+            f.push(
+                Warning,
+                FIELD,
+                format!(
+                    "the software's back URI {used} is not on its redirect URI's host and port ({}), so the software                      cannot serve it",
+                    s.redirect_uri
+                ),
+                "use a back URI on the redirect URI's host and port (another path), or leave it to the page that serves it",
+            );
+        }
     }
 }
 

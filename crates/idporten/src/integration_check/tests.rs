@@ -142,3 +142,48 @@ fn organisation_numbers() {
     assert!(!is_valid_organisation_number("974761077"));
     assert!(!is_valid_organisation_number("97476107"));
 }
+
+#[test]
+fn the_software_must_serve_a_back_uri_on_its_own_host_and_port() {
+    let i = Integration::guide_example("5b1d9e62-2f5f-4d35-8f0e-6a1f3c2b7e44");
+    let back = i.back_uri.clone().unwrap();
+    let mut s = SoftwareSettings::for_integration(&i);
+    assert_eq!(s.back_uri.as_deref(), Some(back.as_str()));
+    assert!(!fields(&check(&i, Some(&s)), Severity::Warning).contains(&"Tilbake-uri"));
+
+    // Not served: the cancelled user lands on an error page.
+    s.back_uri = None;
+    let findings = check(&i, Some(&s));
+    let f = findings.iter().find(|f| f.field == "Tilbake-uri").unwrap();
+    assert_eq!(f.severity, Severity::Warning);
+    assert!(
+        f.fix.contains("--back-uri") && f.fix.contains(&back),
+        "{f:?}"
+    );
+
+    // Another path: an error, since nothing else listens on that host and port.
+    s.back_uri = Some("http://localhost:8988/auth/cancelled".into());
+    let findings = check(&i, Some(&s));
+    assert!(
+        fields(&findings, Severity::Error).contains(&"Tilbake-uri"),
+        "{findings:#?}"
+    );
+
+    // One on another server cannot be served by the software.
+    s.back_uri = Some("https://example.com/cancelled".into());
+    let findings = check(&i, Some(&s));
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.field == "Tilbake-uri" && f.problem.contains("cannot serve it")),
+        "{findings:#?}"
+    );
+
+    // A back URI on a web page the software does not serve needs no setting.
+    let mut i = i;
+    i.back_uri = Some("https://example.com/cancelled".into());
+    s.back_uri = None;
+    assert!(!check(&i, Some(&s))
+        .iter()
+        .any(|f| f.field == "Tilbake-uri" && f.severity != Severity::Info));
+}

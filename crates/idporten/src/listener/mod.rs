@@ -21,10 +21,13 @@
 mod bind;
 mod callback;
 mod pages;
+mod paths;
+mod peer;
 mod serve;
 mod server;
 
 pub use callback::Callback;
+pub use paths::served_path;
 
 use base64::Engine as _;
 use rand::RngCore as _;
@@ -98,29 +101,6 @@ impl std::fmt::Debug for LoopbackListener {
     }
 }
 
-fn check_path(
-    uri: &RedirectUri,
-    what: &str,
-    path: &Option<String>,
-) -> Result<Option<String>, Error> {
-    let Some(path) = path else { return Ok(None) };
-    let refuse = |reason: String| Error::InvalidRedirectUri {
-        uri: uri.to_string(),
-        reason,
-    };
-    if !path.starts_with('/') || path.contains(['?', '#']) {
-        return Err(refuse(format!(
-            "the {what} path {path:?} must be a plain path starting with /"
-        )));
-    }
-    if path == uri.url().path() {
-        return Err(refuse(format!(
-            "the {what} path {path} is the redirect URI's own path; they must differ"
-        )));
-    }
-    Ok(Some(path.clone()))
-}
-
 /// A random, unguessable URL-safe token (256 bits from the operating system's CSPRNG).
 fn random_token() -> String {
     let mut bytes = [0u8; 32];
@@ -135,8 +115,8 @@ impl LoopbackListener {
     /// the machine, 127.0.0.1 alone. A taken port gives [`Error::PortInUse`]. Port 0 (RFC 8252 native clients
     /// registered as `http://127.0.0.1:0/...`) picks a free port, and [`Self::redirect_uri`] then has the real one.
     pub async fn bind(redirect_uri: &RedirectUri, options: ListenerOptions) -> Result<Self, Error> {
-        let cancel_path = check_path(redirect_uri, "cancel", &options.cancel_path)?;
-        let logout_path = check_path(redirect_uri, "logout", &options.logout_path)?;
+        let cancel_path = paths::check_path(redirect_uri, "cancel", &options.cancel_path)?;
+        let logout_path = paths::check_path(redirect_uri, "logout", &options.logout_path)?;
         if cancel_path.is_some() && cancel_path == logout_path {
             return Err(Error::InvalidRedirectUri {
                 uri: redirect_uri.to_string(),
@@ -268,6 +248,10 @@ impl LoopbackListener {
     ///
     /// Used for logout: the end-session request carries `id_token_hint`, which must never appear in a URL. Open the
     /// returned URL in the browser, then call [`Self::wait_for_logout`].
+    ///
+    /// The URL is on the browser's command line, which other users of the machine can read; so the page is served
+    /// once, and (on Linux) only to a connection whose client socket belongs to this process's user, as the
+    /// kernel's socket table says. Anyone else gets 403 and the page stays for the user's browser.
     pub fn serve_form_post(
         &mut self,
         action: &url::Url,

@@ -73,6 +73,16 @@ const LOGOUT_NOT_OURS: (Text, Text) = (
         en: "The answer has a wrong or missing \"state\". The program is still waiting for the logout.",
     },
 );
+const NOT_YOURS: (Text, Text) = (
+    Text {
+        nb: "Ikke for deg",
+        en: "Not for you",
+    },
+    Text {
+        nb: "Denne siden vises bare for brukeren som kjører programmet.",
+        en: "This page is shown only to the user who runs the program.",
+    },
+);
 const ALREADY_DONE: (Text, Text) = (
     Text {
         nb: "Allerede fullført",
@@ -287,6 +297,11 @@ pub(crate) fn not_this_login() -> Page {
 /// A post-logout redirect whose state does not match; the wait goes on.
 pub(crate) fn logout_not_ours() -> Page {
     page(StatusCode::BAD_REQUEST, LOGOUT_NOT_OURS, "")
+}
+
+/// A one-time page asked for by another user of the machine.
+pub(crate) fn not_yours() -> Page {
+    page(StatusCode::FORBIDDEN, NOT_YOURS, "")
 }
 
 /// The login (or logout) is already finished.

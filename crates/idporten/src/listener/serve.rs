@@ -29,6 +29,15 @@ pub(crate) struct Limits {
     pub max_connections: usize,
 }
 
+/// The two ends of the connection a request came on (a request extension), for [`super::peer::same_user`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Endpoints {
+    /// The listener's address.
+    pub local: std::net::SocketAddr,
+    /// The client's address.
+    pub peer: std::net::SocketAddr,
+}
+
 /// One open connection, as the accept loop sees it.
 struct Open {
     task: AbortHandle,
@@ -101,7 +110,14 @@ async fn connection(
     busy: Arc<AtomicUsize>,
     mut stop: watch::Receiver<()>,
 ) {
-    let service = tower::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
+    let endpoints = match (stream.local_addr(), stream.peer_addr()) {
+        (Ok(local), Ok(peer)) => Some(Endpoints { local, peer }),
+        _ => None,
+    };
+    let service = tower::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
+        if let Some(endpoints) = endpoints {
+            request.extensions_mut().insert(endpoints);
+        }
         busy.fetch_add(1, Ordering::SeqCst);
         let guard = BusyGuard(busy.clone());
         let app = app.clone();

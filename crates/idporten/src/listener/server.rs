@@ -12,6 +12,8 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
 use super::pages::{self, Page};
+use super::peer;
+use super::serve::Endpoints;
 
 /// How many requests may wait in the queue for the flow; more get "busy".
 pub(crate) const QUEUE: usize = 32;
@@ -109,6 +111,7 @@ pub(crate) async fn handle(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
+    endpoints: Option<axum::Extension<Endpoints>>,
     body: Bytes,
 ) -> Response {
     let host = headers
@@ -155,16 +158,39 @@ pub(crate) async fn handle(
             ask_flow(&shared, Request::Logout(parse_pairs(query))).await
         }
     } else if method == Method::GET {
-        let form = shared
+        let known = shared
             .forms
             .lock()
-            .map(|mut f| f.remove(path))
-            .unwrap_or(None);
-        form.unwrap_or_else(pages::not_found)
+            .map(|f| f.contains_key(path))
+            .unwrap_or(false);
+        if !known {
+            pages::not_found()
+        } else if !from_this_user(endpoints.map(|e| e.0)) {
+            pages::not_yours()
+        } else {
+            let form = shared
+                .forms
+                .lock()
+                .map(|mut f| f.remove(path))
+                .unwrap_or(None);
+            form.unwrap_or_else(pages::not_found)
+        }
     } else {
         pages::not_found()
     };
     respond(page)
+}
+
+/// Whether the request's client socket belongs to this process's user; unknown counts as no.
+fn from_this_user(endpoints: Option<Endpoints>) -> bool {
+    let Some(e) = endpoints else { return false };
+    match peer::same_user(e.local, e.peer) {
+        Ok(same) => same,
+        Err(reason) => {
+            tracing::warn!(%reason, "cannot tell who asks for a one-time page; refused");
+            false
+        }
+    }
 }
 
 /// Whether the browser marks the request as something other than a top-level navigation (Fetch Metadata:

@@ -85,3 +85,41 @@ async fn the_logout_wait_times_out() {
         .unwrap_err();
     assert!(matches!(e, Error::LogoutTimedOut { .. }), "{e:?}");
 }
+
+/// The logout page's URL is on the browser's command line, readable by every user of the machine: another user who
+/// fetches it gets 403 and no ID token, and the page stays for the user's own browser.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn another_user_who_reads_the_logout_url_does_not_get_the_id_token() {
+    use std::os::unix::process::CommandExt;
+    let mut l = bind("http://127.0.0.1:0/cb").await;
+    let action = url::Url::parse("https://login.test.idporten.no/logout").unwrap();
+    let hint = "eyJ.the-id-token.sig";
+    let page_url = l.serve_form_post(&action, vec![("id_token_hint".into(), hint.into())]);
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!(
+            "note: not root, so no second user can be played; only the owner's fetch is checked"
+        );
+    } else {
+        let url = page_url.to_string();
+        let out = tokio::task::spawn_blocking(move || {
+            std::process::Command::new("curl")
+                .args(["-sS", "-w", "\n%{http_code}", &url])
+                .uid(65534)
+                .gid(65534)
+                .output()
+                .unwrap()
+        })
+        .await
+        .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(text.ends_with("403"), "{text}");
+        assert!(!text.contains(hint), "{text}");
+        assert!(text.contains("Not for you"), "{text}");
+    }
+    let mine = get(page_url.as_str()).await;
+    assert_eq!(mine.status, 200);
+    assert!(mine.body.contains(hint), "{}", mine.body);
+    assert_eq!(get(page_url.as_str()).await.status, 404, "one-time page");
+}

@@ -1,126 +1,104 @@
-//! The token endpoint sees the right client authentication for each method; PAR when configured.
+//! Client authentication at the simulator's token endpoint, which accepts only the registered method done exactly
+//! right (one method per request, the Basic encoding of RFC 6749 2.3.1, a verified assertion); PAR when configured.
 
-use base64::Engine;
-use idporten::{Client, ClientAuth, ClientSecret, Error, PrivateKeyPem};
+use idporten::{Client, ClientAuth, ClientId, ClientSecret, Error, PrivateKeyPem, TokenSet};
+use sim::SimHandle;
 
-use crate::common::{clock, config, login, seams};
-use crate::provider::keys::client_key;
-use crate::provider::{Knobs, Provider, Registered};
+use crate::common::{
+    client_key, clock, redirect_uri, seams, seen, sim_config, sim_login, start_sim, JWT_CLIENT,
+    JWT_KID, POST_CLIENT, POST_SECRET, WEB_CLIENT, WEB_SECRET,
+};
 
-async fn with_auth(
-    registered: Registered,
-    auth: ClientAuth,
-) -> (Provider, Result<idporten::TokenSet, Error>) {
-    let provider = Provider::start(Knobs {
-        auth: registered,
-        ..Knobs::default()
-    })
-    .await;
-    let clock = clock();
-    let mut config = config(&provider);
+async fn with_auth(client_id: &str, auth: ClientAuth) -> (SimHandle, Result<TokenSet, Error>) {
+    let sim = start_sim().await;
+    let mut config = sim_config(&sim);
+    config.client_id = ClientId::new(client_id);
     config.client_auth = auth;
-    let client = Client::discover(config, seams(&clock)).await.unwrap();
-    let result = login(&client).await;
-    (provider, result)
+    let client = Client::discover(config, seams(&clock())).await.unwrap();
+    let result = sim_login(&client, &[]).await;
+    (sim, result)
 }
 
-fn last_request(provider: &Provider) -> (Option<String>, Vec<(String, String)>) {
-    provider
-        .seen()
-        .last_token_request
-        .lock()
-        .unwrap()
-        .clone()
-        .unwrap()
-}
-
-fn field<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    form.iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
+/// The client_id of every token request the simulator saw.
+fn token_clients(sim: &SimHandle) -> Vec<Option<String>> {
+    seen(sim, "/token")
+        .into_iter()
+        .map(|r| r.client_id)
+        .collect()
 }
 
 #[tokio::test]
 async fn none_sends_only_the_client_id() {
-    let (provider, r) = with_auth(Registered::None, ClientAuth::None).await;
-    r.unwrap();
-    let (header, form) = last_request(&provider);
-    assert!(header.is_none());
-    assert_eq!(field(&form, "client_id"), Some("test-client"));
-    assert!(field(&form, "code_verifier").is_some_and(|v| v.len() >= 43));
+    // The built-in public desktop client; the simulator refuses any authentication it is not registered for.
+    let (sim, r) = with_auth(sim::LOOPBACK_TEST_CLIENT_ID, ClientAuth::None).await;
+    let tokens = r.unwrap();
+    assert!(
+        tokens.refresh_token.is_none(),
+        "a public client gets no refresh token"
+    );
+    assert_eq!(
+        token_clients(&sim),
+        [Some(sim::LOOPBACK_TEST_CLIENT_ID.to_string())]
+    );
 }
 
 #[tokio::test]
-async fn client_secret_basic_uses_the_header() {
-    let secret = "s3cret:with/odd chars";
-    let (provider, r) = with_auth(
-        Registered::Basic(secret.into()),
-        ClientAuth::ClientSecretBasic(ClientSecret::new(secret)),
+async fn client_secret_basic_with_odd_characters_is_encoded_right() {
+    // The secret holds ':' '/' and ' ': the simulator decodes the header by RFC 6749 2.3.1 and compares exactly.
+    let (sim, r) = with_auth(
+        WEB_CLIENT,
+        ClientAuth::ClientSecretBasic(ClientSecret::new(WEB_SECRET)),
     )
     .await;
     r.unwrap();
-    let (header, form) = last_request(&provider);
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(header.unwrap().trim_start_matches("Basic "))
-        .unwrap();
-    assert_eq!(
-        String::from_utf8(decoded).unwrap(),
-        "test-client:s3cret%3Awith%2Fodd+chars"
-    );
-    assert!(field(&form, "client_secret").is_none());
+    assert_eq!(token_clients(&sim), [Some(WEB_CLIENT.to_string())]);
 }
 
 #[tokio::test]
 async fn client_secret_post_uses_the_body() {
-    let (provider, r) = with_auth(
-        Registered::Post("s3cret".into()),
-        ClientAuth::ClientSecretPost(ClientSecret::new("s3cret")),
+    let (_sim, r) = with_auth(
+        POST_CLIENT,
+        ClientAuth::ClientSecretPost(ClientSecret::new(POST_SECRET)),
     )
     .await;
     r.unwrap();
-    let (header, form) = last_request(&provider);
-    assert!(header.is_none());
-    assert_eq!(field(&form, "client_secret"), Some("s3cret"));
 }
 
 #[tokio::test]
-async fn private_key_jwt_sends_a_verified_assertion() {
-    let (provider, r) = with_auth(
-        Registered::PrivateKeyJwt,
+async fn private_key_jwt_sends_an_assertion_the_provider_verifies() {
+    // The simulator checks the signature with the registered key, iss = sub = client_id, aud, exp - iat <= 120 s,
+    // and a jti never seen.
+    let (sim, r) = with_auth(
+        JWT_CLIENT,
         ClientAuth::PrivateKeyJwt {
-            key_pem: PrivateKeyPem::new(client_key().private_pem.clone()),
-            kid: client_key().kid.clone(),
+            key_pem: PrivateKeyPem::new(client_key().0.clone()),
+            kid: JWT_KID.into(),
         },
     )
     .await;
     r.unwrap();
-    // The provider verified the signature with the client's public key and the claims; read them back.
-    let claims = provider
-        .seen()
-        .last_assertion
-        .lock()
-        .unwrap()
-        .clone()
-        .unwrap();
-    assert_eq!(claims["iss"], "test-client");
-    assert_eq!(claims["sub"], "test-client");
-    assert_eq!(claims["aud"], provider.issuer().as_str());
-    assert_eq!(
-        claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
-        120
-    );
-    let (_, form) = last_request(&provider);
-    assert_eq!(
-        field(&form, "client_assertion_type"),
-        Some("urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
-    );
+    assert_eq!(token_clients(&sim), [Some(JWT_CLIENT.to_string())]);
 }
 
 #[tokio::test]
 async fn a_wrong_secret_is_a_typed_invalid_client() {
-    let (_provider, r) = with_auth(
-        Registered::Post("right".into()),
+    let (_sim, r) = with_auth(
+        POST_CLIENT,
         ClientAuth::ClientSecretPost(ClientSecret::new("wrong")),
+    )
+    .await;
+    assert!(
+        matches!(&r, Err(Error::TokenEndpoint { error, .. }) if error == "invalid_client"),
+        "{r:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_wrong_method_is_refused() {
+    // Registered for client_secret_post, the client sends Basic.
+    let (_sim, r) = with_auth(
+        POST_CLIENT,
+        ClientAuth::ClientSecretBasic(ClientSecret::new(POST_SECRET)),
     )
     .await;
     assert!(
@@ -132,7 +110,7 @@ async fn a_wrong_secret_is_a_typed_invalid_client() {
 #[tokio::test]
 async fn missing_client_authentication_is_refused() {
     // The integration is set to private_key_jwt but the client sends none (ID-porten's documented message).
-    let (_provider, r) = with_auth(Registered::PrivateKeyJwt, ClientAuth::None).await;
+    let (_sim, r) = with_auth(JWT_CLIENT, ClientAuth::None).await;
     match r {
         Err(Error::TokenEndpoint { error, description }) => {
             assert_eq!(error, "invalid_client");
@@ -146,21 +124,13 @@ async fn missing_client_authentication_is_refused() {
 
 #[tokio::test]
 async fn par_is_used_when_on() {
-    let provider = Provider::start(Knobs {
-        par: true,
-        auth: Registered::Post("s".into()),
-        ..Knobs::default()
-    })
-    .await;
-    let clock = clock();
-    let mut config = config(&provider);
+    let sim = start_sim().await;
+    let mut config = sim_config(&sim);
     config.use_par = true;
-    config.client_auth = ClientAuth::ClientSecretPost(ClientSecret::new("s"));
-    let client = Client::discover(config, seams(&clock)).await.unwrap();
-    let request = client
-        .authorization_request(&crate::common::redirect_uri())
-        .await
-        .unwrap();
+    config.client_id = ClientId::new(POST_CLIENT);
+    config.client_auth = ClientAuth::ClientSecretPost(ClientSecret::new(POST_SECRET));
+    let client = Client::discover(config, seams(&clock())).await.unwrap();
+    let request = client.authorization_request(&redirect_uri()).await.unwrap();
     assert!(request.pushed);
     let query: Vec<(String, String)> = request.url.query_pairs().into_owned().collect();
     let names: Vec<&str> = query.iter().map(|(k, _)| k.as_str()).collect();
@@ -169,14 +139,15 @@ async fn par_is_used_when_on() {
         ["client_id", "request_uri"],
         "the browser URL holds only client_id and request_uri"
     );
-    let pushed = provider.seen().last_par.lock().unwrap().clone().unwrap();
+    // The push was authenticated (the simulator refuses an unauthenticated push of a confidential client).
     assert_eq!(
-        field(&pushed, "client_secret"),
-        Some("s"),
-        "PAR carries client authentication"
+        seen(&sim, "/par")
+            .iter()
+            .map(|r| (r.client_id.as_deref(), r.status))
+            .collect::<Vec<_>>(),
+        [(Some(POST_CLIENT), 201)]
     );
-    assert_eq!(field(&pushed, "code_challenge_method"), Some("S256"));
     // And the whole login goes through with it.
-    login(&client).await.unwrap();
-    assert_eq!(Provider::count(&provider.seen().par), 2);
+    sim_login(&client, &[]).await.unwrap();
+    assert_eq!(sim.stats()["par_requests"], 2);
 }

@@ -1,18 +1,19 @@
-//! Discovery: exact issuer, unknown fields ignored, disk cache, clear errors for a provider down or broken.
+//! Discovery against the simulator: exact issuer, disk cache, clear errors for a provider down or failing; and
+//! against tiny servers that answer what no provider should (not JSON, a redirect).
 
 use idporten::{Client, Error, Http, Issuer, Seams};
 
-use crate::common::{clock, config, seams};
-use crate::provider::{Knobs, Provider};
+use crate::common::{clock, seams, sim_config, sim_with, start_sim};
 
 #[tokio::test]
 async fn discovered_issuer_must_equal_the_configured_one() {
-    let provider = Provider::start(Knobs {
-        discovery_issuer: Some("http://127.0.0.1:1".into()),
-        ..Knobs::default()
-    })
-    .await;
-    let err = Client::discover(config(&provider), seams(&clock()))
+    // The simulator publishes another issuer than the URL the client was configured with.
+    let mut config = sim::SimConfig::default();
+    config.sim.issuer = Some("http://127.0.0.1:1".into());
+    let sim = sim_with(config).await;
+    let mut client_config = sim_config(&sim);
+    client_config.issuer = Issuer::parse(&format!("http://{}", sim.addr())).unwrap();
+    let err = Client::discover(client_config, seams(&clock()))
         .await
         .unwrap_err();
     assert!(matches!(err, Error::IssuerMismatch { .. }), "{err}");
@@ -20,24 +21,24 @@ async fn discovered_issuer_must_equal_the_configured_one() {
 
 #[tokio::test]
 async fn the_disk_cache_spares_a_second_discovery_for_24_hours() {
-    let provider = Provider::start(Knobs::default()).await;
+    let sim = start_sim().await;
     let dir = tempfile::tempdir().unwrap();
     let clock = clock();
     let seams = Seams {
         cache_dir: Some(dir.path().join("cache")),
         ..seams(&clock)
     };
-    Client::discover(config(&provider), seams.clone())
+    Client::discover(sim_config(&sim), seams.clone())
         .await
         .unwrap();
-    Client::discover(config(&provider), seams.clone())
+    Client::discover(sim_config(&sim), seams.clone())
         .await
         .unwrap();
-    assert_eq!(Provider::count(&provider.seen().discovery), 1);
+    assert_eq!(sim.stats()["discovery_requests"], 1);
     clock.advance(24 * 3600);
-    Client::discover(config(&provider), seams).await.unwrap();
+    Client::discover(sim_config(&sim), seams).await.unwrap();
     assert_eq!(
-        Provider::count(&provider.seen().discovery),
+        sim.stats()["discovery_requests"],
         2,
         "a stale cache is refreshed"
     );
@@ -45,14 +46,27 @@ async fn the_disk_cache_spares_a_second_discovery_for_24_hours() {
 
 #[tokio::test]
 async fn a_provider_that_is_down_gives_an_error_naming_the_url() {
-    let mut provider = Provider::start(Knobs::default()).await;
-    let config = config(&provider);
-    provider.stop().await;
+    let sim = start_sim().await;
+    let config = sim_config(&sim);
+    sim.shutdown().await;
     let err = Client::discover(config, seams(&clock())).await.unwrap_err();
     assert!(matches!(err, Error::ProviderUnreachable { .. }), "{err}");
     assert!(
         err.to_string()
             .contains("/.well-known/openid-configuration"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_failing_provider_is_a_clear_error() {
+    let sim = start_sim().await;
+    sim.faults().fail_next("discovery", 503, 1).unwrap();
+    let err = Client::discover(sim_config(&sim), seams(&clock()))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::ProviderStatus { status: 503, .. }),
         "{err}"
     );
 }

@@ -1,14 +1,16 @@
-//! The flows with the real loopback listener and a scripted browser: login, logout.
+//! The flows with the real loopback listener, a scripted browser and the simulator: login (and the callback
+//! forgeries a client must refuse), logout.
 
 use idporten::{
     load_tokens, login, logout, Client, EndSessionOutcome, Error, FileTokenStore, ListenerOptions,
     LoginEvent, RedirectUri, StoreKey, TokenStore,
 };
+use sim::{CallbackForgery, SimHandle};
 use std::time::Duration;
 
-use crate::common::{clock, config, seams};
-use crate::provider::browser::ScriptedBrowser;
-use crate::provider::{Knobs, Provider, CLIENT_ID};
+use crate::common::{
+    clock, seams, seen, sim_config as config, sim_issuer, start_sim, ScriptedBrowser, WEB_CLIENT,
+};
 
 fn options() -> ListenerOptions {
     ListenerOptions {
@@ -18,7 +20,7 @@ fn options() -> ListenerOptions {
 }
 
 async fn listening_client(
-    provider: &Provider,
+    provider: &SimHandle,
     clock: &std::sync::Arc<idporten::ManualClock>,
 ) -> Client {
     let mut config = config(provider);
@@ -29,10 +31,10 @@ async fn listening_client(
 }
 
 /// A private token store in a temporary directory, and the key of the test client's session.
-fn temp_store(provider: &Provider) -> (tempfile::TempDir, FileTokenStore, StoreKey) {
+fn temp_store(provider: &SimHandle) -> (tempfile::TempDir, FileTokenStore, StoreKey) {
     let dir = tempfile::tempdir().unwrap();
     let store = FileTokenStore::new(dir.path().join("tokens"));
-    let key = StoreKey::new(provider.issuer(), idporten::ClientId::new(CLIENT_ID));
+    let key = StoreKey::new(sim_issuer(provider), idporten::ClientId::new(WEB_CLIENT));
     (dir, store, key)
 }
 
@@ -49,7 +51,7 @@ async fn first_final(browser: &ScriptedBrowser) -> (u16, String) {
 
 #[tokio::test]
 async fn login_through_the_listener_and_a_scripted_browser() {
-    let provider = Provider::start(Knobs::default()).await;
+    let provider = start_sim().await;
     let clock = clock();
     let client = listening_client(&provider, &clock).await;
     let browser = ScriptedBrowser::default();
@@ -61,8 +63,8 @@ async fn login_through_the_listener_and_a_scripted_browser() {
     .await
     .unwrap();
     assert!(load_tokens(&store, &key).unwrap().is_some());
-    assert_eq!(tokens.id_claims.sub, "pairwise-sub-1");
-    assert_eq!(tokens.client_id.as_str(), CLIENT_ID);
+    assert_eq!(tokens.id_claims.sub.len(), 43, "a pairwise sub");
+    assert_eq!(tokens.client_id.as_str(), WEB_CLIENT);
     // The listener was bound before the browser opened, on a real port, and the URL the browser got holds no
     // verifier.
     let Some(LoginEvent::Listening { redirect_uri }) = events.first() else {
@@ -82,39 +84,64 @@ async fn login_through_the_listener_and_a_scripted_browser() {
     assert_eq!(status, 200, "{page}");
 }
 
-#[tokio::test]
-async fn a_callback_without_iss_is_refused_when_the_provider_promises_it() {
-    let provider = Provider::start(Knobs {
-        iss_in_callback: false,
-        advertise_iss: Some(true),
-        ..Knobs::default()
-    })
-    .await;
+/// A login whose callback the simulator forges: the error, and whether a code was exchanged.
+async fn forged_callback(forgery: CallbackForgery) -> (Result<idporten::TokenSet, Error>, usize) {
+    let provider = start_sim().await;
     let clock = clock();
     let client = listening_client(&provider, &clock).await;
     let (_dir, store, key) = temp_store(&provider);
+    provider.faults().forge_next_callback(forgery);
+    let options = ListenerOptions {
+        timeout: Duration::from_secs(5),
+        ..options()
+    };
     let r = login(
         &client,
         &ScriptedBrowser::default(),
-        &options(),
+        &options,
         &store,
         &key,
         |_| {},
     )
     .await;
+    assert!(store.load(&key).unwrap().is_none(), "nothing was stored");
+    (r, seen(&provider, "/token").len())
+}
+
+#[tokio::test]
+async fn a_callback_without_iss_is_refused_when_the_provider_promises_it() {
+    let (r, exchanged) = forged_callback(CallbackForgery::NoIss).await;
     assert!(
         matches!(r, Err(Error::CallbackIssuerMissing { .. })),
         "{r:?}"
     );
-    assert_eq!(
-        Provider::count(&provider.seen().code_grants),
-        0,
-        "the code was not exchanged"
+    assert_eq!(exchanged, 0, "the code was not exchanged");
+}
+
+#[tokio::test]
+async fn a_callback_with_a_wrong_iss_is_refused() {
+    let (r, exchanged) = forged_callback(CallbackForgery::WrongIss).await;
+    assert!(
+        matches!(&r, Err(Error::CallbackIssuerMismatch { found, .. }) if found == "https://not-the-issuer.example"),
+        "{r:?}"
+    );
+    assert_eq!(exchanged, 0, "the code was not exchanged");
+}
+
+#[tokio::test]
+async fn a_callback_with_a_foreign_state_ends_the_login() {
+    let started = std::time::Instant::now();
+    let (r, exchanged) = forged_callback(CallbackForgery::ForeignState).await;
+    assert!(matches!(r, Err(Error::CallbackForeignState)), "{r:?}");
+    assert_eq!(exchanged, 0, "the code was not exchanged");
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "ended at once, not by the timeout"
     );
 }
 
 async fn logged_in(
-    provider: &Provider,
+    provider: &SimHandle,
     client: &Client,
 ) -> (
     tempfile::TempDir,
@@ -138,7 +165,7 @@ async fn logged_in(
 
 #[tokio::test]
 async fn logout_revokes_ends_the_session_by_form_post_and_forgets() {
-    let provider = Provider::start(Knobs::default()).await;
+    let provider = start_sim().await;
     let clock = clock();
     let client = listening_client(&provider, &clock).await;
     let (_dir, store, key, tokens) = logged_in(&provider, &client).await;
@@ -146,13 +173,30 @@ async fn logout_revokes_ends_the_session_by_form_post_and_forgets() {
     let outcome = logout(&client, &store, &key, &browser, &options(), false)
         .await
         .unwrap();
-    assert!(outcome.was_logged_in && outcome.revoked);
+    assert!(outcome.was_logged_in && outcome.revoked, "{outcome:?}");
+    assert!(outcome.not_revoked.is_empty(), "{outcome:?}");
     assert_eq!(outcome.end_session, EndSessionOutcome::Confirmed);
-    let revoked = provider.seen().revocations.lock().unwrap().clone();
-    let hints: Vec<&str> = revoked.iter().map(|(_, h)| h.as_str()).collect();
-    assert_eq!(hints, ["refresh_token", "access_token"]);
-    let ended = provider.seen().end_sessions.lock().unwrap().clone();
-    assert!(ended[0].contains(&("id_token_hint".into(), tokens.id_token.secret().into())));
+    // Both tokens were revoked by the web client (the simulator revokes the whole grant).
+    let revocations = seen(&provider, "/revoke");
+    assert_eq!(revocations.len(), 2, "{revocations:?}");
+    assert!(revocations
+        .iter()
+        .all(|r| r.status == 200 && r.client_id.as_deref() == Some(WEB_CLIENT)));
+    assert_eq!(provider.stats()["revocations"], 2);
+    let userinfo = reqwest::Client::new()
+        .get(format!("{}/userinfo", provider.issuer()))
+        .bearer_auth(tokens.access_token.secret())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(userinfo.status().as_u16(), 401, "the access token is dead");
+    // The session was ended by a form POST (the ID token never in a URL), and the simulator confirmed it by
+    // redirecting to the listener.
+    let ended = seen(&provider, "/logout");
+    assert_eq!(
+        ended.iter().map(|r| r.method.as_str()).collect::<Vec<_>>(),
+        ["POST"]
+    );
     let id_token = tokens.id_token.secret();
     for url in browser.visited.lock().unwrap().iter() {
         assert!(
@@ -165,7 +209,7 @@ async fn logout_revokes_ends_the_session_by_form_post_and_forgets() {
 
 #[tokio::test]
 async fn local_logout_only_forgets() {
-    let provider = Provider::start(Knobs::default()).await;
+    let provider = start_sim().await;
     let clock = clock();
     let client = listening_client(&provider, &clock).await;
     let (_dir, store, key, _) = logged_in(&provider, &client).await;
@@ -181,17 +225,18 @@ async fn local_logout_only_forgets() {
     .unwrap();
     assert!(outcome.was_logged_in && !outcome.revoked);
     assert_eq!(outcome.end_session, EndSessionOutcome::Skipped);
-    assert!(provider.seen().revocations.lock().unwrap().is_empty());
+    assert!(seen(&provider, "/revoke").is_empty());
+    assert!(seen(&provider, "/logout").is_empty());
     assert!(store.load(&key).unwrap().is_none());
 }
 
 #[tokio::test]
 async fn a_failed_revocation_keeps_the_tokens() {
-    let mut provider = Provider::start(Knobs::default()).await;
+    let provider = start_sim().await;
     let clock = clock();
     let client = listening_client(&provider, &clock).await;
     let (_dir, store, key, tokens) = logged_in(&provider, &client).await;
-    provider.stop().await;
+    provider.shutdown().await;
     let r = logout(
         &client,
         &store,
@@ -202,7 +247,10 @@ async fn a_failed_revocation_keeps_the_tokens() {
     )
     .await;
     assert!(matches!(r, Err(Error::RevocationFailed { .. })), "{r:?}");
-    assert!(r.unwrap_err().to_string().contains("mva logout --local"));
+    assert!(r
+        .unwrap_err()
+        .to_string()
+        .contains("only forget them on this computer"));
     assert_eq!(load_tokens(&store, &key).unwrap().unwrap(), tokens);
 }
 
@@ -218,7 +266,7 @@ impl idporten::BrowserOpener for NoBrowser {
 
 #[tokio::test]
 async fn logout_without_a_browser_still_revokes_and_forgets() {
-    let provider = Provider::start(Knobs::default()).await;
+    let provider = start_sim().await;
     let clock = clock();
     let client = listening_client(&provider, &clock).await;
     let (_dir, store, key, _) = logged_in(&provider, &client).await;
@@ -235,7 +283,7 @@ async fn logout_without_a_browser_still_revokes_and_forgets() {
 
 #[tokio::test]
 async fn login_fails_before_the_browser_opens_when_the_port_is_taken() {
-    let provider = Provider::start(Knobs::default()).await;
+    let provider = start_sim().await;
     let clock = clock();
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let mut config = config(&provider);
@@ -253,5 +301,5 @@ async fn login_fails_before_the_browser_opens_when_the_port_is_taken() {
         browser.opened.lock().unwrap().is_empty(),
         "the browser was not opened"
     );
-    assert_eq!(Provider::count(&provider.seen().authorize), 0);
+    assert_eq!(provider.stats()["authorize_requests"], 0);
 }

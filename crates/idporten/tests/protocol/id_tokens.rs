@@ -1,44 +1,45 @@
-//! Forged ID tokens from the test provider: each is refused with its specific error.
+//! Forged ID tokens from the simulator: each is refused with its specific error.
 
-use idporten::{AcrLevel, Error};
-use serde_json::json;
+use idporten::{AcrLevel, Client, Error, TokenSet};
+use sim::Forgery;
 
-use crate::common::{client, clock, config, login, seams};
-use crate::provider::keys::{provider_key, rotated_key};
-use crate::provider::{Alg, Forge, Knobs, Provider};
+use crate::common::{clock, seams, sim_client, sim_config, sim_login, start_sim};
 
-async fn forged(forge: Forge) -> Result<idporten::TokenSet, Error> {
-    let provider = Provider::start(Knobs {
-        forge,
-        ..Knobs::default()
-    })
-    .await;
+/// Logs in once with the next ID token forged.
+async fn forged(forgery: Forgery) -> Result<TokenSet, Error> {
+    let sim = start_sim().await;
     let clock = clock();
-    login(&client(&provider, &clock).await).await
+    let client = sim_client(&sim, &clock).await;
+    sim.faults().forge_next_id_token(forgery);
+    sim_login(&client, &[]).await
 }
 
 #[tokio::test]
 async fn an_honest_token_is_accepted() {
-    let tokens = forged(Forge::default()).await.unwrap();
-    assert_eq!(tokens.id_claims.sub, "pairwise-sub-1");
+    let sim = start_sim().await;
+    let clock = clock();
+    let tokens = sim_login(&sim_client(&sim, &clock).await, &[])
+        .await
+        .unwrap();
+    assert_eq!(tokens.id_claims.sub.len(), 43, "a pairwise sub");
     assert_eq!(tokens.id_claims.amr, vec!["TestID"]);
 }
 
 #[tokio::test]
 async fn wrong_iss() {
-    let r = forged(Forge::set("iss", json!("http://127.0.0.1:1"))).await;
+    let r = forged(Forgery::WrongIss).await;
     assert!(matches!(r, Err(Error::IdTokenIssuer { .. })), "{r:?}");
 }
 
 #[tokio::test]
 async fn wrong_aud() {
-    let r = forged(Forge::set("aud", json!("someone-else"))).await;
+    let r = forged(Forgery::WrongAud).await;
     assert!(matches!(r, Err(Error::IdTokenAudience { .. })), "{r:?}");
 }
 
 #[tokio::test]
 async fn several_aud_without_azp() {
-    let r = forged(Forge::set("aud", json!(["test-client", "other"]))).await;
+    let r = forged(Forgery::SeveralAudNoAzp).await;
     assert!(
         matches!(r, Err(Error::IdTokenAuthorizedParty { found: None, .. })),
         "{r:?}"
@@ -47,9 +48,7 @@ async fn several_aud_without_azp() {
 
 #[tokio::test]
 async fn several_aud_with_wrong_azp() {
-    let mut forge = Forge::set("aud", json!(["test-client", "other"]));
-    forge.set.push(("azp", json!("other")));
-    let r = forged(forge).await;
+    let r = forged(Forgery::SeveralAudWrongAzp).await;
     assert!(
         matches!(r, Err(Error::IdTokenAuthorizedParty { found: Some(_), .. })),
         "{r:?}"
@@ -58,13 +57,13 @@ async fn several_aud_with_wrong_azp() {
 
 #[tokio::test]
 async fn expired() {
-    let r = forged(Forge::set("exp", json!(crate::common::real_now() - 120))).await;
+    let r = forged(Forgery::Expired).await;
     assert!(matches!(r, Err(Error::IdTokenExpired { .. })), "{r:?}");
 }
 
 #[tokio::test]
 async fn iat_in_the_future() {
-    let r = forged(Forge::set("iat", json!(crate::common::real_now() + 600))).await;
+    let r = forged(Forgery::IatInFuture).await;
     assert!(
         matches!(r, Err(Error::IdTokenIssuedInFuture { .. })),
         "{r:?}"
@@ -73,7 +72,7 @@ async fn iat_in_the_future() {
 
 #[tokio::test]
 async fn missing_sub() {
-    let r = forged(Forge::remove("sub")).await;
+    let r = forged(Forgery::MissingSub).await;
     assert!(
         matches!(&r, Err(Error::IdTokenMissingClaim { claim }) if claim == "sub"),
         "{r:?}"
@@ -82,37 +81,44 @@ async fn missing_sub() {
 
 #[tokio::test]
 async fn wrong_nonce() {
-    let r = forged(Forge::set("nonce", json!("replayed-nonce"))).await;
+    let r = forged(Forgery::WrongNonce).await;
     assert!(matches!(r, Err(Error::IdTokenNonce)), "{r:?}");
 }
 
-#[tokio::test]
-async fn acr_too_low() {
-    let provider = Provider::start(Knobs::default()).await;
-    let clock = clock();
-    let mut config = config(&provider);
+async fn high_client(sim: &sim::SimHandle) -> Client {
+    let mut config = sim_config(sim);
     config.acr = AcrLevel::High;
-    let client = idporten::Client::discover(config, seams(&clock))
+    Client::discover(config, seams(&clock())).await.unwrap()
+}
+
+#[tokio::test]
+async fn acr_below_the_request() {
+    let sim = start_sim().await;
+    let client = high_client(&sim).await;
+    sim_login(&client, &[("sim_acr", "idporten-loa-high")])
         .await
-        .unwrap();
-    let r = login(&client).await;
+        .expect("an honest high login");
+    sim.faults().forge_next_id_token(Forgery::AcrBelowRequest);
+    let r = sim_login(&client, &[("sim_acr", "idporten-loa-high")]).await;
     assert!(matches!(r, Err(Error::IdTokenAcr { .. })), "{r:?}");
 }
 
 #[tokio::test]
 async fn high_satisfies_substantial() {
-    let provider = Provider::start(Knobs {
-        acr: "idporten-loa-high".into(),
-        ..Knobs::default()
-    })
-    .await;
+    let sim = start_sim().await;
     let clock = clock();
-    assert!(login(&client(&provider, &clock).await).await.is_ok());
+    let tokens = sim_login(
+        &sim_client(&sim, &clock).await,
+        &[("sim_acr", "idporten-loa-high")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(tokens.id_claims.acr.as_deref(), Some("idporten-loa-high"));
 }
 
 #[tokio::test]
 async fn alg_none() {
-    let r = forged(Forge::alg(Alg::None)).await;
+    let r = forged(Forgery::AlgNone).await;
     assert!(
         matches!(&r, Err(Error::IdTokenAlgorithm { alg }) if alg == "none"),
         "{r:?}"
@@ -121,7 +127,7 @@ async fn alg_none() {
 
 #[tokio::test]
 async fn hs256_signed_with_the_public_key() {
-    let r = forged(Forge::alg(Alg::Hs256PublicKey)).await;
+    let r = forged(Forgery::Hs256PublicKey).await;
     assert!(
         matches!(&r, Err(Error::IdTokenAlgorithm { alg }) if alg == "HS256"),
         "{r:?}"
@@ -130,70 +136,41 @@ async fn hs256_signed_with_the_public_key() {
 
 #[tokio::test]
 async fn bad_signature() {
-    let r = forged(Forge::alg(Alg::BadSignature)).await;
+    let r = forged(Forgery::BadSignature).await;
     assert!(matches!(r, Err(Error::IdTokenSignature)), "{r:?}");
 }
 
 #[tokio::test]
-async fn the_unparseable_extra_key_in_the_jwks_is_skipped() {
-    // The provider always publishes a broken key next to the real one; an honest login works, and the JWKS
-    // parser reports the skip.
-    let provider = Provider::start(Knobs::default()).await;
-    let clock = clock();
-    let client = client(&provider, &clock).await;
-    login(&client).await.unwrap();
-    let keys = client.jwks().keys_for(Some("k1")).await.unwrap();
-    assert_eq!((keys.len(), keys.skipped()), (1, 1));
-}
-
-#[tokio::test]
 async fn no_kid_with_a_single_key_uses_it() {
-    let provider = Provider::start(Knobs::default()).await;
-    provider.header_kid(Some(None));
-    let clock = clock();
-    assert!(login(&client(&provider, &clock).await).await.is_ok());
+    assert!(forged(Forgery::NoKid).await.is_ok());
 }
 
 #[tokio::test]
-async fn unknown_kid_refetches_once_then_is_rate_limited() {
-    let provider = Provider::start(Knobs::default()).await;
+async fn an_unknown_kid_refetches_once_then_is_rate_limited() {
+    let sim = start_sim().await;
     let clock = clock();
-    let client = client(&provider, &clock).await;
-    login(&client).await.unwrap();
-    assert_eq!(Provider::count(&provider.seen().jwks), 1);
+    let client = sim_client(&sim, &clock).await;
+    sim_login(&client, &[]).await.unwrap();
+    assert_eq!(sim.stats()["jwks_requests"], 1);
 
-    // The provider rotates to k2; a minute later a token signed with k2 arrives: one refetch finds it.
-    provider.rotate(
-        rotated_key(),
-        vec![provider_key().jwk(), rotated_key().jwk()],
-    );
+    // A minute later a token names a key nobody has: one refetch, then UnknownSigningKey with the kid itself.
     clock.advance(61);
-    login(&client).await.unwrap();
-    assert_eq!(Provider::count(&provider.seen().jwks), 2);
-
-    // A token naming a key nobody has, ten seconds later: no third fetch (rate limit), UnknownSigningKey.
-    provider.header_kid(Some(Some("k3")));
-    clock.advance(10);
-    let r = login(&client).await;
+    sim.faults().forge_next_id_token(Forgery::UnknownKid);
+    let r = sim_login(&client, &[]).await;
     assert!(
-        matches!(&r, Err(Error::UnknownSigningKey { kid: Some(k) }) if k == "k3"),
+        matches!(&r, Err(Error::UnknownSigningKey { kid: Some(k) }) if k == "mva-sim-unknown-kid"),
         "{r:?}"
     );
+    assert_eq!(sim.stats()["jwks_requests"], 2);
+
+    // Ten seconds later again: no third fetch (rate limit).
+    clock.advance(10);
+    sim.faults().forge_next_id_token(Forgery::UnknownKid);
+    let r = sim_login(&client, &[]).await;
+    assert!(matches!(&r, Err(Error::UnknownSigningKey { .. })), "{r:?}");
     assert_eq!(
-        Provider::count(&provider.seen().jwks),
+        sim.stats()["jwks_requests"],
         2,
         "the rate limit kept a third fetch from happening"
     );
-}
-
-#[tokio::test]
-async fn a_key_rotated_right_after_the_first_fetch_earns_one_refetch() {
-    let provider = Provider::start(Knobs::default()).await;
-    let clock = clock();
-    let client = client(&provider, &clock).await;
-    login(&client).await.unwrap();
-    provider.rotate(rotated_key(), vec![rotated_key().jwk()]);
-    clock.advance(5);
-    login(&client).await.unwrap();
-    assert_eq!(Provider::count(&provider.seen().jwks), 2);
 }

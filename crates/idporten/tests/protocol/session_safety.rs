@@ -296,3 +296,66 @@ async fn only_a_network_failure_keeps_the_tokens_for_another_logout() {
     );
     assert_eq!(s.stored(), None);
 }
+
+/// The session's file store with a lock that locks nothing (another key's lock): a writer that ignores the lock,
+/// as an older version of mva would be.
+struct LockIgnored(idporten::FileTokenStore);
+
+impl TokenStore for LockIgnored {
+    fn load(&self, key: &StoreKey) -> Result<Option<StoredSecret>, Error> {
+        self.0.load(key)
+    }
+    fn save(&self, key: &StoreKey, value: &StoredSecret) -> Result<(), Error> {
+        self.0.save(key, value)
+    }
+    fn delete(&self, key: &StoreKey) -> Result<(), Error> {
+        self.0.delete(key)
+    }
+    fn lock(&self, key: &StoreKey) -> Result<StoreLock, Error> {
+        self.0.lock(
+            &key.clone()
+                .with_profile(format!("unrelated-{}", rand_suffix())),
+        )
+    }
+    fn describe(&self) -> String {
+        self.0.describe()
+    }
+}
+
+fn rand_suffix() -> u64 {
+    use std::sync::atomic::AtomicU64;
+    static N: AtomicU64 = AtomicU64::new(0);
+    N.fetch_add(1, Ordering::SeqCst)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_writes_back_only_over_the_refresh_token_it_spent() {
+    let s = std::sync::Arc::new(SimSession::logged_in().await);
+    s.expire_access_token();
+    let client = s.client().await;
+    let new_login = headless_login(&client).await.unwrap();
+    s.sim.faults().delay_next("token", 1500, 1).unwrap();
+    let refresh = {
+        let s = s.clone();
+        tokio::spawn(async move { s.current_in(&LockIgnored(s.store.clone())).await })
+    };
+    for _ in 0..100 {
+        if s.sim.stats()["token_requests"] > 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // A login that takes no lock stores its session while the refresh is in flight.
+    save_tokens(&LockIgnored(s.store.clone()), &s.key, &new_login).unwrap();
+    let answer = refresh.await.unwrap().unwrap();
+    assert_eq!(
+        answer.access_token, new_login.access_token,
+        "the refresh answers what is stored"
+    );
+    assert_eq!(
+        s.stored().map(|t| t.access_token),
+        Some(new_login.access_token),
+        "compare-and-set: the refresh did not overwrite the login"
+    );
+}

@@ -107,7 +107,14 @@ fn check_authorization_params(s: &Inner, q: &[(String, String)]) -> Result<Grant
         redirect_uri: get("redirect_uri")?.to_string(),
         challenge: challenge.to_string(),
         nonce: get("nonce")?.to_string(),
-        scope: scope.to_string(),
+        scope: {
+            let withheld = s.knobs.lock().unwrap().withheld_scopes.clone();
+            scope
+                .split(' ')
+                .filter(|x| !withheld.iter().any(|w| w == x))
+                .collect::<Vec<_>>()
+                .join(" ")
+        },
         sub: "pairwise-sub-1".into(),
     })
 }

@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 use super::request::{AuthError, AuthRequest};
 use super::respond::{error_redirect, no_store, redirect_with, SSO_COOKIE};
 use super::CODE_LIFETIME;
+use crate::faults::CallbackForgery;
 use crate::model::{digest, random_token, Level};
 use crate::observe::Stats;
 use crate::store::{CodeEntry, Grant, SsoSession};
@@ -105,6 +106,7 @@ pub(super) fn complete(state: &SimState, request: &AuthRequest, login: Login) ->
         locale: request.lang.as_str().into(),
         resource: request.resource.clone(),
         revoked: false,
+        refresh_issued: 0,
     });
     let code = random_token();
     store.codes.insert(
@@ -119,11 +121,20 @@ pub(super) fn complete(state: &SimState, request: &AuthRequest, login: Login) ->
         },
     );
     drop(store);
-    let params = [
+    let foreign_state = random_token();
+    let mut params = vec![
         ("code", code.as_str()),
         ("state", request.state.as_str()),
         ("iss", state.issuer.as_str()),
     ];
+    match state.faults.take_callback_forgery() {
+        None => {}
+        Some(CallbackForgery::ForeignState) => params[1].1 = &foreign_state,
+        Some(CallbackForgery::WrongIss) => params[2].1 = "https://not-the-issuer.example",
+        Some(CallbackForgery::NoIss) => {
+            params.pop();
+        }
+    }
     let mut response = redirect_with(&request.redirect_uri, &params, request.form_post);
     if let Some(cookie) = new_cookie {
         let value = format!("{SSO_COOKIE}={cookie}; Path=/; HttpOnly; SameSite=Lax");

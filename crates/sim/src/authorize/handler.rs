@@ -32,8 +32,18 @@ pub async fn authorize(
         );
     };
     if params.iter().any(|(k, _)| k == "request_uri") {
+        // The headless switch may ride on the browser's URL too (a client library builds the pushed request).
+        let switch: Vec<(String, String)> = params
+            .iter()
+            .filter(|(k, _)| k == "sim_pid" || k == "sim_acr")
+            .cloned()
+            .collect();
         match resolve_par(&state, &params) {
-            Ok(p) => params = p,
+            Ok(mut p) => {
+                p.retain(|(k, _)| !switch.iter().any(|(s, _)| s == k));
+                p.extend(switch);
+                params = p
+            }
             Err(message) => return error_page(Lang::Nb, StatusCode::BAD_REQUEST, &message),
         }
     }

@@ -36,13 +36,20 @@ fn basic(headers: &HeaderMap) -> Result<Option<(String, String)>, OAuthError> {
     let decoded = String::from_utf8(STANDARD.decode(encoded.trim()).map_err(|_| bad())?)
         .map_err(|_| bad())?;
     let (id, secret) = decoded.split_once(':').ok_or_else(bad)?;
-    let decode = |s: &str| {
-        url::form_urlencoded::parse(format!("v={}", s.replace('+', "%2B")).as_bytes())
-            .next()
-            .map(|(_, v)| v.into_owned())
-            .unwrap_or_default()
-    };
-    Ok(Some((decode(id), decode(secret))))
+    Ok(Some((lenient_decode(id), secret.to_string())))
+}
+
+/// Form-decodes a Basic credential with `+` kept as `+` (for clients that put a raw secret in the header).
+fn lenient_decode(s: &str) -> String {
+    strict_decode(&s.replace('+', "%2B"))
+}
+
+/// Form-decodes a Basic credential as RFC 6749 2.3.1 says (application/x-www-form-urlencoded: `+` is a space).
+fn strict_decode(s: &str) -> String {
+    url::form_urlencoded::parse(format!("v={}", s.replace('&', "%26")).as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
 }
 
 /// The claims of a JWS without checking anything: only to learn which client claims to send it.
@@ -130,12 +137,16 @@ pub fn authenticate(
     match sent {
         ClientAuthMethod::None => {}
         ClientAuthMethod::ClientSecretBasic | ClientAuthMethod::ClientSecretPost => {
-            let given = basic
-                .as_ref()
-                .map(|(_, s)| s.as_str())
-                .or(post_secret)
-                .unwrap_or("");
-            if !secrets_equal(given, expected) {
+            // A Basic secret is form-encoded by RFC 6749 2.3.1, but many clients send it raw: either reading
+            // that gives the registered secret is accepted.
+            let matches = match (&basic, post_secret) {
+                (Some((_, raw)), _) => {
+                    secrets_equal(&strict_decode(raw), expected)
+                        | secrets_equal(&lenient_decode(raw), expected)
+                }
+                (None, given) => secrets_equal(given.unwrap_or(""), expected),
+            };
+            if !matches {
                 return Err(OAuthError::client(
                     "Client authentication failed. The client secret is wrong.",
                 ));

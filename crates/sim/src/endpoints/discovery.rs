@@ -9,12 +9,7 @@ use crate::SimState;
 
 /// The discovery document, with the fields of ID-porten's test environment.
 pub fn discovery_document(state: &SimState) -> Value {
-    let auth_methods = [
-        "client_secret_basic",
-        "client_secret_post",
-        "private_key_jwt",
-        "none",
-    ];
+    let auth_methods = idporten::ClientAuthMethod::NAMES;
     json!({
         "issuer": state.issuer,
         "authorization_endpoint": state.url("/authorize"),

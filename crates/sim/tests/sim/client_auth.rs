@@ -43,6 +43,18 @@ async fn client_secret_basic_and_post() {
             .0,
         200
     );
+    // Form-encoded as RFC 6749 2.3.1 says ('+' for the space, %2B for the '+'): accepted too.
+    let encoded: String = url::form_urlencoded::byte_serialize(BASIC_SECRET.as_bytes()).collect();
+    assert!(
+        encoded.contains('+') && encoded.contains("%2B"),
+        "{encoded}"
+    );
+    assert_eq!(
+        redeem_with(&sim, BASIC_CLIENT, &[], Some((BASIC_CLIENT, &encoded)))
+            .await
+            .0,
+        200
+    );
     let (s, e) = redeem_with(&sim, BASIC_CLIENT, &[], Some((BASIC_CLIENT, "wrong"))).await;
     assert_eq!((s, e["error"].as_str()), (401, Some("invalid_client")));
     let (s, e) = redeem_with(&sim, BASIC_CLIENT, &[], None).await;

@@ -313,3 +313,106 @@ async fn the_clock_through_the_admin_api() {
     let started = sim_with("[sim]\nclock_offset_secs = 7200\n").await;
     assert_eq!(started.handle.clock().offset(), 7200);
 }
+
+#[tokio::test]
+async fn the_forgeries_a_client_must_reject_are_produced_as_asked() {
+    use sim::Forgery::*;
+    let sim = sim().await;
+    // Key confusion: HS256 with the published RSA key's PEM as the secret.
+    let (_, t) = forged(&sim, Hs256PublicKey).await;
+    assert_eq!(header(&t)["alg"], "HS256");
+    assert!(header(&t)["kid"].is_string());
+    assert_eq!(claims(&t)["iss"], sim.handle.issuer());
+    let (_, t) = forged(&sim, NoKid).await;
+    assert!(header(&t).get("kid").is_none());
+    let (_, t) = forged(&sim, AcrBelowRequest).await;
+    assert_eq!(claims(&t)["acr"], "idporten-loa-low");
+    sim.handle.faults().forge_next_id_token(AcrBelowRequest);
+    let auth = Auth::headless(SHARED_TEST_CLIENT_ID, SHARED_TEST_REDIRECT_URI, VAT_SCOPE)
+        .with("acr_values", "idporten-loa-high")
+        .with("sim_acr", "idporten-loa-high");
+    let code = code_for(&sim, &auth).await;
+    let (_, t) = redeem(&sim, &auth, &code).await;
+    assert_eq!(
+        claims(t["id_token"].as_str().unwrap())["acr"],
+        "idporten-loa-substantial"
+    );
+    let (_, t) = forged(&sim, SeveralAudNoAzp).await;
+    assert_eq!(
+        claims(&t)["aud"],
+        json!([SHARED_TEST_CLIENT_ID, "some-other-audience"])
+    );
+    assert!(claims(&t).get("azp").is_none());
+    let (_, t) = forged(&sim, SeveralAudWrongAzp).await;
+    assert_eq!(claims(&t)["azp"], "some-other-audience");
+    let (_, t) = forged(&sim, MissingSub).await;
+    assert!(claims(&t).get("sub").is_none());
+    assert!(verify(&sim, &t).await.is_ok(), "only sub is missing");
+    let (_, t) = forged(&sim, IatInFuture).await;
+    assert!(claims(&t)["iat"].as_i64().unwrap() > sim.handle.clock().now() + 3000);
+    // Through the admin API, by name.
+    let r = sim
+        .http
+        .post(sim.url("/sim/admin/forge"))
+        .json(&json!({"forgery": "missing_sub"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+    let (_, t) = login(
+        &sim,
+        SHARED_TEST_CLIENT_ID,
+        SHARED_TEST_REDIRECT_URI,
+        VAT_SCOPE,
+    )
+    .await;
+    assert!(claims(t["id_token"].as_str().unwrap()).get("sub").is_none());
+}
+
+#[tokio::test]
+async fn callback_forgeries_change_the_next_redirect_only() {
+    use sim::CallbackForgery::*;
+    let sim = sim().await;
+    let callback = |sim: &Sim, auth: &Auth| {
+        let url = auth.url(sim);
+        let http = sim.http.clone();
+        async move { redirect_params(&http.get(url).send().await.unwrap()).1 }
+    };
+    let auth = Auth::headless(SHARED_TEST_CLIENT_ID, SHARED_TEST_REDIRECT_URI, VAT_SCOPE);
+    sim.handle.faults().forge_next_callback(ForeignState);
+    let q = callback(&sim, &auth).await;
+    assert!(q.contains_key("code"));
+    assert_ne!(q["state"], auth.state);
+    assert_eq!(q["iss"], sim.handle.issuer());
+    sim.handle.faults().forge_next_callback(WrongIss);
+    let q = callback(&sim, &auth).await;
+    assert_eq!(q["state"], auth.state);
+    assert_ne!(q["iss"], sim.handle.issuer());
+    sim.handle.faults().forge_next_callback(NoIss);
+    let q = callback(&sim, &auth).await;
+    assert!(q.contains_key("code") && !q.contains_key("iss"));
+    let q = callback(&sim, &auth).await;
+    assert_eq!(
+        (q["state"].as_str(), q["iss"].as_str()),
+        (auth.state.as_str(), sim.handle.issuer().as_str()),
+        "one forgery per login"
+    );
+    // Through the admin API.
+    let r = sim
+        .http
+        .post(sim.url("/sim/admin/forge"))
+        .json(&json!({"callback": "foreign_state"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+    assert_ne!(callback(&sim, &auth).await["state"], auth.state);
+    let r = sim
+        .http
+        .post(sim.url("/sim/admin/forge"))
+        .json(&json!({"callback": "foreign_state", "forgery": "missing_sub"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+}

@@ -357,3 +357,54 @@ async fn a_failed_refresh_keeps_or_drops_the_refresh_token_as_the_provider_says(
     );
     provider.assert_never_reused();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_waiter_uses_the_still_valid_token_or_says_busy_when_it_has_expired() {
+    let redis = RedisServer::start();
+    let keys = SessionKeys::generate();
+    let (a, b) = (
+        instance(&redis, &keys, Limits::default()),
+        instance(&redis, &keys, Limits::default()),
+    );
+    let short_wait = RefreshOptions {
+        wait: Duration::from_millis(300),
+        ..fast()
+    };
+    for (expired, tag) in [(false, "valid"), (true, "expired")] {
+        let mut data = sample(tag, None);
+        data.tokens.refresh_token = Some(RefreshToken::new("rt-0"));
+        if expired {
+            data.tokens.access_expires_at = OffsetDateTime::now_utc() - time::Duration::seconds(1);
+        }
+        let (session, _) = a.create(data).await.unwrap();
+        let provider = Provider::new("rt-0", Duration::from_secs(2));
+        let slow = {
+            let (a, session, provider) = (a.clone(), session.clone(), provider.clone());
+            tokio::spawn(async move {
+                a.refresh_once(&session, &fast(), |t| provider.redeem(t))
+                    .await
+            })
+        };
+        while provider.redemptions() == 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let waited = b
+            .refresh_once(&session, &short_wait, |t| provider.clone().redeem(t))
+            .await;
+        match (expired, &waited) {
+            (false, Ok(Refreshed::StillValid(s))) => {
+                assert_eq!(s.data.tokens.access_token, session.data.tokens.access_token)
+            }
+            (true, Err(e @ RefreshError::Busy(_))) => {
+                assert_eq!(e.status(), http::StatusCode::SERVICE_UNAVAILABLE)
+            }
+            _ => panic!("{tag}: {waited:?}"),
+        }
+        assert!(matches!(
+            slow.await.unwrap(),
+            Ok(Refreshed::ByThisInstance(_))
+        ));
+        assert_eq!(provider.redemptions(), 1);
+        provider.assert_never_reused();
+    }
+}
