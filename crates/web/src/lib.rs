@@ -10,6 +10,8 @@
 //! - [`refresh`]: [`Sessions::refresh_once`], so a one-time refresh token is spent once across instances.
 //! - [`login_state`]: one sealed login-state cookie per login flow (two tabs can log in at once);
 //!   [`ReturnPath`]: the `redirect` parameter, only ever a path on this site.
+//! - [`api`]: the VAT web page (`/`) and its JSON API (`/api/...`), running the `mva` library with the session's
+//!   tokens.
 //! - [`routes`]: health, readiness, session metadata, front-channel logout, the CSRF guard, and the
 //!   [`routes::CurrentSession`] extractor.
 //!
@@ -50,6 +52,8 @@
 
 #![warn(missing_docs)]
 
+pub mod api;
+pub mod bff;
 pub mod cookie;
 pub mod keys;
 pub mod login_state;
