@@ -3,10 +3,12 @@
 //! This is the binary's edge: parse the command line, run the command, print the error chain and map it to a
 //! fixed exit code (see `exit.rs` and the README's table).
 
+mod choices;
 mod cli;
 mod commands;
 mod exit;
 mod last_login;
+mod lifetimes;
 mod output;
 mod settings;
 

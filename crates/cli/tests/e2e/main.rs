@@ -9,5 +9,8 @@ mod integration_check;
 mod login_oidc_provider;
 mod login_pages;
 mod login_sim;
+mod registered_lifetimes;
+mod snapshot;
 mod tidy;
 mod vat;
+mod what_users_read;
