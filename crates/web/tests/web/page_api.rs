@@ -250,6 +250,17 @@ async fn a_submission_is_filed_once_and_offers_receipt_and_payment() {
     let s = until_finished(&b, &cookie, &id).await;
     assert_eq!(s["state"], "done");
     assert_eq!(sim.services.instances().len(), 1, "filed exactly once");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let persons = data.path().join("persons");
+        let mode = std::fs::metadata(&persons).unwrap().permissions().mode();
+        assert_eq!(
+            mode & 0o777,
+            0o700,
+            "the journals are the server user's only"
+        );
+    }
 
     let receipt = from_page(
         &a,
