@@ -132,6 +132,16 @@ pub(super) async fn create(
     Ok((StatusCode::ACCEPTED, Json(body)).into_response())
 }
 
+/// A submission in the running set: its journal entry (ids alone are not unique: two persons may file the same
+/// return for one organisation, each in their own journal).
+fn running_key(folders: &Folders, id: &SubmissionId) -> String {
+    folders
+        .journal()
+        .join(&id.key)
+        .to_string_lossy()
+        .into_owned()
+}
+
 /// Removes a submission from the running set when its task ends, even by a panic.
 struct Running {
     set: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
@@ -155,7 +165,7 @@ fn start(
     id: SubmissionId,
     submission: Option<Submission>,
 ) {
-    let name = id.to_string();
+    let name = running_key(&folders, &id);
     {
         let Ok(mut set) = state.running.lock() else {
             return;
@@ -345,7 +355,7 @@ pub(super) async fn status(
     let here = state
         .running
         .lock()
-        .is_ok_and(|set| set.contains(&id.to_string()));
+        .is_ok_and(|set| set.contains(&running_key(&folders, &id)));
     let busy = here || locked;
     let journal = match journal {
         Some(j) => {
@@ -363,8 +373,8 @@ pub(super) async fn status(
         }
         None => {
             let young = accepted
-                .and_then(|t| t.elapsed().ok())
-                .is_some_and(|age| age < START_GRACE);
+                // A time in the future (a clock step) counts as just now.
+                .is_some_and(|t| t.elapsed().map_or(true, |age| age < START_GRACE));
             if error.is_none() && !busy && !young {
                 // Accepted, but its process stopped before the journal began: nothing was sent.
                 error = Some(
