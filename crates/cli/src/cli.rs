@@ -7,6 +7,8 @@
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
+use crate::choices::{Env, Level, Locale};
+
 /// File VAT returns (mva-melding) with the Norwegian Tax Administration: ID-porten login, validation, submission
 /// over Altinn 3, and a local simulator of all three.
 #[derive(Debug, Parser)]
@@ -59,14 +61,20 @@ pub enum Command {
     Status(StatusArgs),
     /// The whole job on the embedded simulator: log in, validate, submit, get the receipt. No network, no set-up.
     Demo(DemoArgs),
+    /// Run the web application: a backend-for-frontend for ID-porten with the VAT web page, or a login sidecar.
+    Serve(ServeArgs),
+    /// Print the shell completion script: `mva completions bash > ~/.local/share/bash-completion/completions/mva`.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff): `mva man | man -l -`; `--out DIR` writes one page per command.
+    Man(ManArgs),
 }
 
 /// Which ID-porten and which integration: shared by login, token, whoami, logout and the VAT commands.
 #[derive(Debug, Args, Clone, Default)]
 pub struct ProviderArgs {
-    /// The ID-porten environment: test or prod [default: test].
-    #[arg(long, env = "MVA_ENV", value_name = "test|prod")]
-    pub env: Option<String>,
+    /// The ID-porten environment [default: test].
+    #[arg(long, env = "MVA_ENV", value_enum)]
+    pub env: Option<Env>,
     /// Any OpenID provider by issuer URL instead of an environment (the simulator, a test provider).
     #[arg(long, env = "MVA_ISSUER", value_name = "URL")]
     pub issuer: Option<String>,
@@ -84,12 +92,12 @@ pub struct LoginSettings {
     /// Scopes to request, space separated [default: openid skatteetaten:mvameldingvalidering skatteetaten:mvameldinginnsending].
     #[arg(long, env = "MVA_SCOPE", value_name = "SCOPES")]
     pub scope: Option<String>,
-    /// The level of assurance: idporten-loa-substantial or idporten-loa-high [default: substantial].
-    #[arg(long, env = "MVA_ACR_VALUES", value_name = "LEVEL")]
-    pub acr_values: Option<String>,
-    /// The language of ID-porten's pages: nb, nn, en or se [default: nb].
-    #[arg(long, env = "MVA_UI_LOCALES", value_name = "LOCALE")]
-    pub ui_locales: Option<String>,
+    /// The level of assurance [default: idporten-loa-substantial].
+    #[arg(long, env = "MVA_ACR_VALUES", value_name = "LEVEL", value_enum)]
+    pub acr_values: Option<Level>,
+    /// The language of ID-porten's pages [default: nb].
+    #[arg(long, env = "MVA_UI_LOCALES", value_name = "LOCALE", value_enum)]
+    pub ui_locales: Option<Locale>,
     /// Force a fresh login even if ID-porten has a session (prompt=login).
     #[arg(long)]
     pub prompt_login: bool,
@@ -148,12 +156,24 @@ pub struct LoginArgs {
     pub json: bool,
 }
 
+/// The integration as registered in Samarbeidsportalen, for its lifetimes (Levetider).
+#[derive(Debug, Args, Clone, Default)]
+pub struct RegistrationArgs {
+    /// The integration file (as for `mva integration check`): its lifetimes for this client bound the session
+    /// (Autorisasjonens levetid, at most 8 hours) [default: the profile's `integration`].
+    #[arg(long, env = "MVA_INTEGRATION", value_name = "FILE")]
+    pub integration: Option<PathBuf>,
+}
+
 /// `mva token`.
 #[derive(Debug, Args)]
 pub struct TokenArgs {
     /// Provider and client.
     #[command(flatten)]
     pub provider: ProviderArgs,
+    /// The registered lifetimes.
+    #[command(flatten)]
+    pub registration: RegistrationArgs,
     /// The client's settings, used when the token must be refreshed (client authentication).
     #[command(flatten, next_help_heading = "Refresh settings")]
     pub login: LoginSettings,
@@ -168,6 +188,9 @@ pub struct WhoamiArgs {
     /// Provider and client.
     #[command(flatten)]
     pub provider: ProviderArgs,
+    /// The registered lifetimes.
+    #[command(flatten)]
+    pub registration: RegistrationArgs,
     /// Show the national identity number in full.
     #[arg(long)]
     pub show_pid: bool,
@@ -207,7 +230,7 @@ pub enum IntegrationCommand {
 /// `mva integration check`.
 #[derive(Debug, Args)]
 pub struct IntegrationCheckArgs {
-    /// The integration file (see `docs/integration.md`).
+    /// The integration file (TOML; `examples/integration.toml` in the repository is a commented example).
     pub file: PathBuf,
     /// Provider and client (the software's configuration to compare with).
     #[command(flatten)]
@@ -272,7 +295,8 @@ pub struct SubmitArgs {
     /// Attachments (PDF, images, office documents, XML), at most 25 MB each.
     #[arg(long = "attach", value_name = "FILE")]
     pub attachments: Vec<PathBuf>,
-    /// Where the receipt, payment information and validation result are saved [default: ./mva-<instance>].
+    /// Where the receipt, payment information and validation result are saved, in a folder ORG-INSTANCE inside it
+    /// [default: the current directory].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Submit again even though this return was submitted before (a deliberate correction).
@@ -328,4 +352,60 @@ pub struct DemoArgs {
     /// A VAT return to use instead of the bundled example.
     #[arg(long, value_name = "FILE")]
     pub file: Option<PathBuf>,
+}
+
+/// `mva serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Provider and client (a web client: --client-auth client_secret_basic/post with MVA_CLIENT_SECRET, or
+    /// private_key_jwt with --private-key and --key-id).
+    #[command(flatten)]
+    pub provider: ProviderArgs,
+    /// Login settings (the redirect and post-logout URIs are PUBLIC_URL/oauth2/callback and
+    /// PUBLIC_URL/oauth2/logout/callback).
+    #[command(flatten)]
+    pub login: LoginSettings,
+    /// The VAT services.
+    #[command(flatten)]
+    pub services: ServiceArgs,
+    /// The address to listen on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// The address users open: https, or http://localhost / http://127.0.0.1 (browsers treat only those as secure
+    /// contexts, which the __Host- cookies need).
+    #[arg(
+        long,
+        env = "MVA_PUBLIC_URL",
+        value_name = "URL",
+        default_value = "http://localhost:8080"
+    )]
+    pub public_url: String,
+    /// Keep sessions in Redis, shared by every instance [default: in memory, one instance only].
+    #[arg(long, env = "MVA_REDIS_URL", value_name = "URL")]
+    pub redis: Option<String>,
+    /// Sidecar mode: forward every request outside /oauth2 to this application, with the session's access token.
+    #[arg(long, value_name = "URL")]
+    pub upstream: Option<String>,
+    /// Where the VAT page's submissions are journalled [default: $MVA_HOME/serve].
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Run on the embedded simulator (a web client registered for this server; sessions in memory).
+    #[arg(long)]
+    pub sim: bool,
+}
+
+/// `mva completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// `mva man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write mva.1 and one page per command (mva-login.1, ...) into DIR instead of printing mva.1.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }

@@ -4,7 +4,8 @@
 pub const SUCCESS: u8 = 0;
 /// Any error not listed below.
 pub const FAILURE: u8 = 1;
-// 2 is clap's usage error.
+/// The command line or a setting is wrong (clap's own usage errors, and [`Refusal::Usage`]).
+pub const USAGE: u8 = 2;
 /// No valid session: not logged in, or the session is over. `mva login` fixes it.
 pub const NO_SESSION: u8 = 3;
 /// The login did not complete: cancelled, refused by ID-porten, timed out, or the listener could not start.
@@ -16,9 +17,34 @@ pub const FINDINGS: u8 = 6;
 /// The service refused the request: missing role (403), unknown organisation (404), rejected submission (409).
 pub const REFUSED: u8 = 7;
 
+/// An error of the CLI's own with an exit code other than 1. The message says why and what to do.
+#[derive(Debug)]
+pub enum Refusal {
+    /// A setting or a combination of settings that cannot work (exit 2).
+    Usage(String),
+    /// The session is over by the integration's registered lifetimes (exit 3).
+    SessionOver(String),
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Usage(m) | Self::SessionOver(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for Refusal {}
+
 /// The exit code for an error.
 pub fn code_for(err: &anyhow::Error) -> u8 {
     for cause in err.chain() {
+        if let Some(e) = cause.downcast_ref::<Refusal>() {
+            return match e {
+                Refusal::Usage(_) => USAGE,
+                Refusal::SessionOver(_) => NO_SESSION,
+            };
+        }
         if let Some(e) = cause.downcast_ref::<idporten::Error>() {
             return idporten_code(e);
         }

@@ -3,10 +3,12 @@
 //! This is the binary's edge: parse the command line, run the command, print the error chain and map it to a
 //! fixed exit code (see `exit.rs` and the README's table).
 
+mod choices;
 mod cli;
 mod commands;
 mod exit;
 mod last_login;
+mod lifetimes;
 mod output;
 mod settings;
 
@@ -19,7 +21,7 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     // The simulator logs every request on one line; other commands are quiet unless asked.
     let default_level = match (&cli.command, cli.global.verbose) {
-        (cli::Command::Sim(_), 0) => "info",
+        (cli::Command::Sim(_) | cli::Command::Serve(_), 0) => "info",
         (_, 0) => "warn",
         (_, 1) => "info",
         _ => "debug",

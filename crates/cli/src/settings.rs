@@ -21,7 +21,9 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::choices::{Env, Level, Locale};
 use crate::cli::{GlobalOptions, LoginSettings, ProviderArgs, ServiceArgs};
+use crate::exit::Refusal;
 use crate::last_login;
 
 /// One profile of the config file. Every field is optional; flags and environment variables win.
@@ -29,7 +31,7 @@ use crate::last_login;
 #[serde(deny_unknown_fields)]
 pub struct Profile {
     /// test or prod.
-    pub env: Option<String>,
+    pub env: Option<Env>,
     /// An issuer URL (instead of env).
     pub issuer: Option<String>,
     /// The integration's client_id.
@@ -43,9 +45,9 @@ pub struct Profile {
     /// Scopes, space separated.
     pub scope: Option<String>,
     /// idporten-loa-substantial or idporten-loa-high.
-    pub acr_values: Option<String>,
+    pub acr_values: Option<Level>,
     /// nb, nn, en, se.
-    pub ui_locales: Option<String>,
+    pub ui_locales: Option<Locale>,
     /// Always force a fresh login.
     pub prompt_login: Option<bool>,
     /// Use PAR.
@@ -64,6 +66,8 @@ pub struct Profile {
     pub services_url: Option<String>,
     /// The validation API's URL.
     pub validation_url: Option<String>,
+    /// The integration file (as registered in Samarbeidsportalen): its lifetimes bound the session.
+    pub integration: Option<PathBuf>,
 }
 
 /// The config file.
@@ -155,16 +159,10 @@ impl Provider {
 /// followed by `mva token` works.
 pub fn provider(ctx: &ProfileSettings, args: &ProviderArgs) -> Result<Provider> {
     let p = &ctx.profile;
-    let nothing_chosen = [
-        &args.issuer,
-        &args.env,
-        &args.client_id,
-        &p.issuer,
-        &p.env,
-        &p.client_id,
-    ]
-    .iter()
-    .all(|v| v.is_none());
+    let nothing_chosen = [&args.issuer, &args.client_id, &p.issuer, &p.client_id]
+        .iter()
+        .all(|v| v.is_none())
+        && args.env.or(p.env).is_none();
     if nothing_chosen {
         if let Some(last) = last_login::recall(&ctx.home, &ctx.profile_name) {
             return Ok(Provider {
@@ -176,17 +174,14 @@ pub fn provider(ctx: &ProfileSettings, args: &ProviderArgs) -> Result<Provider> 
         }
     }
     let issuer_text = args.issuer.clone().or(p.issuer.clone());
-    let env_text = args.env.clone().or(p.env.clone());
-    let (issuer, environment) = match (issuer_text, env_text) {
-        (Some(issuer), _) => (idporten::Issuer::parse(&issuer)?, "custom".to_string()),
-        (None, env) => {
-            let env = env.unwrap_or_else(|| "test".into());
-            let parsed = match env.as_str() {
-                "test" => idporten::Environment::Test,
-                "prod" => idporten::Environment::Prod,
-                other => bail!("unknown environment \"{other}\"; use test or prod, or --issuer URL for another provider"),
-            };
-            (parsed.issuer(), env)
+    let (issuer, environment) = match issuer_text {
+        Some(issuer) => (idporten::Issuer::parse(&issuer)?, "custom".to_string()),
+        None => {
+            let env = args.env.or(p.env).unwrap_or(Env::Test);
+            (
+                idporten::Environment::from(env).issuer(),
+                env.as_str().to_string(),
+            )
         }
     };
     let client_id = args
@@ -194,12 +189,29 @@ pub fn provider(ctx: &ProfileSettings, args: &ProviderArgs) -> Result<Provider> 
         .clone()
         .or(p.client_id.clone())
         .unwrap_or_else(|| idporten::SHARED_TEST_CLIENT_ID.into());
+    refuse_shared_test_client_in_prod(&issuer, &client_id)?;
     Ok(Provider {
         issuer,
         environment,
         client_id: idporten::ClientId::new(client_id),
         profile: ctx.profile_name.clone(),
     })
+}
+
+/// The Tax Administration's shared test client exists for trying things out in the test environment only, and is
+/// to be removed; production needs the vendor's own integration.
+fn refuse_shared_test_client_in_prod(issuer: &idporten::Issuer, client_id: &str) -> Result<()> {
+    if client_id == idporten::SHARED_TEST_CLIENT_ID
+        && *issuer == idporten::Environment::Prod.issuer()
+    {
+        return Err(Refusal::Usage(format!(
+            "the Tax Administration's shared test client {client_id} is for the test environment only (and is to \
+             be removed), so it cannot log in to production ID-porten; register your own integration in \
+             Samarbeidsportalen and give its --client-id and --redirect-uri (or set them in the profile)"
+        ))
+        .into());
+    }
+    Ok(())
 }
 
 /// The URIs, scopes and client authentication method the software uses, resolved from flags, environment,
@@ -264,17 +276,11 @@ pub fn client_config(
         config.post_logout_redirect_uri = Some(idporten::RedirectUri::parse(uri)?);
     }
     config.scopes = values.scopes;
-    if let Some(acr) = args.acr_values.clone().or(p.acr_values.clone()) {
-        config.acr = idporten::AcrLevel::parse(&acr)?;
+    if let Some(level) = args.acr_values.or(p.acr_values) {
+        config.acr = level.into();
     }
-    if let Some(locale) = args.ui_locales.clone().or(p.ui_locales.clone()) {
-        config.ui_locale = match locale.as_str() {
-            "nb" => idporten::UiLocale::Nb,
-            "nn" => idporten::UiLocale::Nn,
-            "en" => idporten::UiLocale::En,
-            "se" => idporten::UiLocale::Se,
-            other => bail!("unknown language \"{other}\" for --ui-locales; use nb, nn, en or se"),
-        };
+    if let Some(locale) = args.ui_locales.or(p.ui_locales) {
+        config.ui_locale = locale.into();
     }
     config.prompt_login = args.prompt_login || p.prompt_login.unwrap_or(false);
     config.use_par = args.par || p.par.unwrap_or(false);
@@ -283,7 +289,7 @@ pub fn client_config(
 }
 
 /// The variables holding secrets, read once and then removed from this process's environment.
-const SECRET_VARS: [&str; 1] = ["MVA_CLIENT_SECRET"];
+const SECRET_VARS: [&str; 2] = ["MVA_CLIENT_SECRET", "MVA_SESSION_KEY"];
 
 static SECRETS: std::sync::OnceLock<Vec<(&'static str, String)>> = std::sync::OnceLock::new();
 
@@ -302,7 +308,7 @@ pub fn take_secrets_from_env() {
 }
 
 /// A secret taken by [`take_secrets_from_env`] (or, when that was not called, from the environment).
-fn secret_var(name: &str) -> Option<String> {
+pub fn secret_var(name: &str) -> Option<String> {
     match SECRETS.get() {
         Some(taken) => taken
             .iter()

@@ -57,6 +57,7 @@ pub use types::*;
 pub use uri::{is_loopback_host, Issuer, RedirectUri};
 
 pub mod authorization;
+pub mod callback_check;
 pub mod client_auth;
 mod clock;
 mod config;
@@ -70,6 +71,7 @@ pub mod token_request;
 mod token_set;
 
 pub use authorization::{AuthorizationRequest, LoginRandomness, Pkce};
+pub use callback_check::{check_callback, AuthorizationResponse};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{AcrLevel, ClientAuth, ClientConfig, Environment, PrivateKeyPem, UiLocale};
 pub use discovery::ProviderMetadata;

@@ -53,6 +53,7 @@
 #![warn(missing_docs)]
 
 pub mod api;
+pub mod bff;
 pub mod cookie;
 pub mod keys;
 pub mod login_state;

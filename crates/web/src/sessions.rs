@@ -50,6 +50,11 @@ impl Sessions {
         self.limits
     }
 
+    /// The server's cookie keys (for the login-state cookies).
+    pub fn keys(&self) -> &SessionKeys {
+        &self.keys
+    }
+
     /// The store (for readiness checks).
     pub fn store(&self) -> &Arc<dyn SessionStore> {
         &self.store

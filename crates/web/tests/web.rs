@@ -1,6 +1,9 @@
 //! Tests of the `web` crate against a real `redis-server` started by each test on a free port.
 
 mod web {
+    pub mod bff;
+    pub mod bff_faults;
+    pub mod bff_support;
     pub mod cookies;
     pub mod faults;
     pub mod page_api;

@@ -24,7 +24,7 @@ pub fn check(ctx: &ProfileSettings, args: IntegrationCheckArgs) -> Result<u8> {
     let file = IntegrationFile::read(&args.file)?;
     if file.integrations.is_empty() {
         anyhow::bail!(
-            "{} has no [[integration]] table; see docs/integration.md for the format",
+            "{} has no [[integration]] table; see examples/integration.toml in the repository for the format",
             args.file.display()
         );
     }

@@ -1,9 +1,12 @@
 //! One module per subcommand. Each returns the exit code of a normal end, or an error for `main` to print.
 
+mod completions;
 mod demo;
 mod integration;
 mod login;
 mod logout;
+mod man;
+mod serve;
 mod session;
 mod sim;
 mod status;
@@ -30,5 +33,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Submit(args) => submit::run(&ctx()?, args).await,
         Command::Status(args) => status::run(&ctx()?, args).await,
         Command::Demo(args) => demo::run(args).await,
+        Command::Serve(args) => serve::run(&ctx()?, args).await,
+        Command::Completions(args) => completions::run(args),
+        Command::Man(args) => man::run(args),
     }
 }

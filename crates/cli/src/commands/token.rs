@@ -8,6 +8,7 @@ use std::io::Write;
 use crate::cli::TokenArgs;
 use crate::commands::session;
 use crate::exit;
+use crate::lifetimes;
 use crate::settings::{self, ProfileSettings};
 
 #[derive(Serialize)]
@@ -21,7 +22,14 @@ struct TokenJson<'a> {
 /// Prints the access token (refreshed when needed).
 pub async fn run(ctx: &ProfileSettings, args: TokenArgs) -> Result<u8> {
     let provider = settings::provider(ctx, &args.provider)?;
+    let registered = lifetimes::registered(ctx, &args.registration, &provider)?;
+    if let Some(stored) = idporten::load_tokens(session::store()?.as_ref(), &provider.store_key())?
+    {
+        let end = lifetimes::session_end(&stored, registered.as_ref());
+        lifetimes::ensure_not_over(end, stored.authenticated_at(), now())?;
+    }
     let tokens = session::current_tokens(ctx, &provider, &args.login).await?;
+    let end = lifetimes::session_end(&tokens, registered.as_ref());
     let mut out = std::io::stdout().lock();
     if args.json {
         serde_json::to_writer(
@@ -29,7 +37,7 @@ pub async fn run(ctx: &ProfileSettings, args: TokenArgs) -> Result<u8> {
             &TokenJson {
                 access_token: tokens.access_token.secret(),
                 token_type: &tokens.token_type,
-                expires_at: tokens.access_expires_at,
+                expires_at: tokens.access_expires_at.min(end.at),
                 scope: &tokens.scope,
             },
         )?;
@@ -39,4 +47,8 @@ pub async fn run(ctx: &ProfileSettings, args: TokenArgs) -> Result<u8> {
     }
     out.flush()?;
     Ok(exit::SUCCESS)
+}
+
+fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
 }

@@ -6,6 +6,7 @@ use serde::Serialize;
 use crate::cli::WhoamiArgs;
 use crate::commands::session;
 use crate::exit;
+use crate::lifetimes::{self, EndedBy, Registered};
 use crate::output;
 use crate::settings::{self, ProfileSettings};
 
@@ -22,7 +23,11 @@ struct Whoami<'a> {
     auth_time: Option<i64>,
     access_expires_at: i64,
     session_expires_at: i64,
+    /// "authorization_lifetime" when the registered lifetime ends the session first, else "stored".
+    session_ends_by: &'static str,
     refreshable: bool,
+    /// The registered lifetimes (Levetider), when the integration file is known.
+    registered_lifetimes: Option<&'a Registered>,
 }
 
 /// Shows the stored session. Reads only the store: no network.
@@ -36,6 +41,8 @@ pub async fn run(ctx: &ProfileSettings, args: WhoamiArgs) -> Result<u8> {
             client_id: provider.client_id.to_string(),
         }
     })?;
+    let registered = lifetimes::registered(ctx, &args.registration, &provider)?;
+    let end = lifetimes::session_end(&tokens, registered.as_ref());
     let c = &tokens.id_claims;
     let pid = c.pid.as_ref().map(|p| {
         if args.show_pid {
@@ -54,9 +61,14 @@ pub async fn run(ctx: &ProfileSettings, args: WhoamiArgs) -> Result<u8> {
         client_id: tokens.client_id.as_str(),
         profile: &provider.profile,
         auth_time: c.auth_time,
-        access_expires_at: tokens.access_expires_at,
-        session_expires_at: tokens.session_expires_at,
+        access_expires_at: tokens.access_expires_at.min(end.at),
+        session_expires_at: end.at,
+        session_ends_by: match end.by {
+            EndedBy::Authorization { .. } => "authorization_lifetime",
+            EndedBy::Stored => "stored",
+        },
         refreshable: tokens.refresh_token.is_some(),
+        registered_lifetimes: registered.as_ref(),
     };
     if args.json {
         output::json(&who)?;
@@ -76,14 +88,31 @@ pub async fn run(ctx: &ProfileSettings, args: WhoamiArgs) -> Result<u8> {
         println!("logged in   {}", output::when(t));
     }
     println!("access      until {}", output::when(who.access_expires_at));
+    let refresh = if who.refreshable {
+        "refreshed automatically"
+    } else {
+        "no refresh token: log in again then"
+    };
+    let why = match end.by {
+        EndedBy::Authorization { secs } => format!(
+            "; the integration's authorization lifetime, {} from the login",
+            output::duration(secs as u64)
+        ),
+        EndedBy::Stored => String::new(),
+    };
     println!(
-        "session     until {}{}",
-        output::when(who.session_expires_at),
-        if who.refreshable {
-            " (refreshed automatically)"
-        } else {
-            " (no refresh token: log in again then)"
-        }
+        "session     until {} ({refresh}{why})",
+        output::when(who.session_expires_at)
     );
+    if let Some(r) = &registered {
+        let l = &r.lifetimes;
+        println!(
+            "registered  authorization {}, access token {}, refresh token {} idle (Levetider in {})",
+            output::duration(l.authorization),
+            output::duration(l.access_token),
+            output::duration(l.refresh_token),
+            r.file.display()
+        );
+    }
     Ok(exit::SUCCESS)
 }

@@ -103,12 +103,26 @@ pub(crate) fn ipv6_loopback_available() -> bool {
     std::net::TcpListener::bind("[::1]:0").is_ok()
 }
 
-/// A port free on both 127.0.0.1 and [::1] right now.
+/// A port free on both 127.0.0.1 and [::1] right now, chosen below Linux's ephemeral range (32768 and up).
+///
+/// A port from the ephemeral range can be taken, between two binds of a test, as the source port of any outgoing
+/// connection on the machine (another test's HTTP client), which made rebinding tests flaky under load. Fixed
+/// redirect URIs in real use (8988, 12345) are below that range for the same reason.
 pub(crate) fn free_port() -> u16 {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let seed = std::process::id()
+        ^ std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos();
     loop {
-        let v4 = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = v4.local_addr().unwrap().port();
-        if !ipv6_loopback_available() || std::net::TcpListener::bind(("::1", port)).is_ok() {
+        let n = seed.wrapping_add(NEXT.fetch_add(7919, Ordering::Relaxed));
+        let port = 20_000 + (n % 12_000) as u16;
+        let v4 = std::net::TcpListener::bind(("127.0.0.1", port));
+        if v4.is_ok()
+            && (!ipv6_loopback_available() || std::net::TcpListener::bind(("::1", port)).is_ok())
+        {
             return port;
         }
     }

@@ -3,7 +3,7 @@
 use super::{Problem, WebState};
 use crate::cookie::COOKIE_NAME;
 use crate::session::Session;
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRef, FromRequestParts};
 use axum::http::header::COOKIE;
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
@@ -13,10 +13,15 @@ use axum::http::HeaderMap;
 #[derive(Debug, Clone)]
 pub struct CurrentSession(pub Session);
 
-impl FromRequestParts<WebState> for CurrentSession {
+impl<S> FromRequestParts<S> for CurrentSession
+where
+    S: Send + Sync,
+    WebState: FromRef<S>,
+{
     type Rejection = Problem;
 
-    async fn from_request_parts(parts: &mut Parts, state: &WebState) -> Result<Self, Problem> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+        let state = WebState::from_ref(state);
         let value = session_cookie_value(&parts.headers)
             .ok_or_else(|| Problem::not_logged_in("not logged in"))?;
         let reference = state.sessions.open_cookie(value)?;

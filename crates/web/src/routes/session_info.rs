@@ -1,6 +1,7 @@
 //! `GET /oauth2/session`: what the page may know about the session. Never a token.
 
 use super::extract::CurrentSession;
+use crate::session::Session;
 use crate::types::Pid;
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -28,17 +29,26 @@ pub struct SessionInfo {
     pub session_ends_at: OffsetDateTime,
 }
 
+impl SessionInfo {
+    /// The metadata of a session.
+    pub fn of(session: &Session) -> Self {
+        let (tokens, identity) = (&session.data.tokens, &session.data.identity);
+        Self {
+            pid: mask_pid(&identity.pid),
+            acr: identity.acr.as_str().to_owned(),
+            auth_time: identity.auth_time,
+            access_token_expires_at: tokens.access_expires_at,
+            refreshable: tokens.refresh_token.is_some(),
+            session_ends_at: session.ends_at(),
+        }
+    }
+}
+
 pub(super) async fn session(CurrentSession(session): CurrentSession) -> impl IntoResponse {
-    let (tokens, identity) = (&session.data.tokens, &session.data.identity);
-    let info = SessionInfo {
-        pid: mask_pid(&identity.pid),
-        acr: identity.acr.as_str().to_owned(),
-        auth_time: identity.auth_time,
-        access_token_expires_at: tokens.access_expires_at,
-        refreshable: tokens.refresh_token.is_some(),
-        session_ends_at: session.ends_at(),
-    };
-    ([(header::CACHE_CONTROL, "no-store")], Json(info))
+    (
+        [(header::CACHE_CONTROL, "no-store")],
+        Json(SessionInfo::of(&session)),
+    )
 }
 
 /// Keeps the date of birth (the first six digits) and masks the rest, whatever the input looks like.
