@@ -289,7 +289,7 @@ pub fn client_config(
 }
 
 /// The variables holding secrets, read once and then removed from this process's environment.
-const SECRET_VARS: [&str; 1] = ["MVA_CLIENT_SECRET"];
+const SECRET_VARS: [&str; 2] = ["MVA_CLIENT_SECRET", "MVA_SESSION_KEY"];
 
 static SECRETS: std::sync::OnceLock<Vec<(&'static str, String)>> = std::sync::OnceLock::new();
 
@@ -308,7 +308,7 @@ pub fn take_secrets_from_env() {
 }
 
 /// A secret taken by [`take_secrets_from_env`] (or, when that was not called, from the environment).
-fn secret_var(name: &str) -> Option<String> {
+pub fn secret_var(name: &str) -> Option<String> {
     match SECRETS.get() {
         Some(taken) => taken
             .iter()

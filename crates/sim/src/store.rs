@@ -1,7 +1,18 @@
 //! What the simulator remembers: grants, authorization codes, refresh tokens, PAR requests, pending logins, single
 //! sign-on sessions and used assertion ids. Secrets (codes, refresh tokens, cookies) are kept only as digests.
+//!
+//! Memory stays flat under any token load: what a token request adds is bounded by the logins, not by the
+//! requests. An access token's `jti` names its grant (no table of issued access tokens), and a spent one-time
+//! refresh token is recognised by its authenticated sequence number in the grant's chain (no table of spent
+//! tokens); everything else that expires is swept (see [`Store::sweep`]).
 
 use std::collections::HashMap;
+
+use aws_lc_rs::hmac;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use rand::rngs::OsRng;
+use rand::RngCore;
 
 use crate::authorize::AuthRequest;
 use crate::model::{digest, Level};
@@ -31,6 +42,8 @@ pub struct Grant {
     pub resource: Option<String>,
     /// Revoked (by /revoke, code reuse, refresh token reuse or logout).
     pub revoked: bool,
+    /// How many refresh tokens the grant has been given: the sequence number of the next one.
+    pub refresh_issued: u64,
 }
 
 /// An issued authorization code.
@@ -50,15 +63,14 @@ pub struct CodeEntry {
     pub used: bool,
 }
 
-/// An issued refresh token.
+/// An issued refresh token that has not been spent. A one-time token is removed when it is used; its reuse is
+/// recognised by [`Store::spent_refresh_grant`].
 #[derive(Debug, Clone)]
 pub struct RefreshEntry {
     /// The grant it belongs to.
     pub grant_id: u64,
     /// Idle expiry.
     pub expires_at: i64,
-    /// Whether it was used already (one-time tokens).
-    pub spent: bool,
 }
 
 /// A pushed authorization request.
@@ -115,19 +127,38 @@ impl SsoSession {
 /// How long expired tokens are remembered (so late use is answered "expired", not "unknown").
 pub const KEEP_EXPIRED_SECS: i64 = 3600;
 
+/// The per-run key that authenticates refresh tokens' (grant, sequence number).
+struct RefreshKey(hmac::Key);
+
+impl Default for RefreshKey {
+    fn default() -> Self {
+        let mut secret = [0u8; 32];
+        OsRng.fill_bytes(&mut secret);
+        Self(hmac::Key::new(hmac::HMAC_SHA256, &secret))
+    }
+}
+
+impl std::fmt::Debug for RefreshKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RefreshKey([redacted])")
+    }
+}
+
+/// Bytes of a refresh token: grant id (8), sequence number (8), HMAC-SHA256 of both (32).
+const REFRESH_TOKEN_BYTES: usize = 8 + 8 + 32;
+
 /// All state, behind one lock in [`crate::SimState`].
 #[derive(Debug, Default)]
 pub struct Store {
     next_id: u64,
     last_sweep: i64,
+    refresh_key: RefreshKey,
     /// Grants by id.
     pub grants: HashMap<u64, Grant>,
     /// Codes by digest.
     pub codes: HashMap<String, CodeEntry>,
-    /// Refresh tokens by digest.
+    /// Unspent refresh tokens by digest.
     pub refresh: HashMap<String, RefreshEntry>,
-    /// Access token jti -> (grant id, expiry).
-    pub access: HashMap<String, (u64, i64)>,
     /// PAR requests by request_uri.
     pub par: HashMap<String, ParEntry>,
     /// Login pages by transaction id.
@@ -163,9 +194,57 @@ impl Store {
         self.sessions.get_mut(&key)
     }
 
-    /// The grant an access token (by `jti`) belongs to.
+    /// A fresh `jti` for an access token of the grant: base64url(grant id, 16 random bytes). Only the simulator
+    /// signs access tokens, so a `jti` read from a verified token names its grant without a table.
+    pub fn access_jti(grant_id: u64) -> String {
+        let mut bytes = [0u8; 24];
+        bytes[..8].copy_from_slice(&grant_id.to_be_bytes());
+        OsRng.fill_bytes(&mut bytes[8..]);
+        URL_SAFE_NO_PAD.encode(bytes)
+    }
+
+    /// The grant an access token belongs to, by the `jti` of a token whose signature has been verified.
     pub fn access_grant(&self, jti: &str) -> Option<&Grant> {
-        self.access.get(jti).and_then(|(id, _)| self.grants.get(id))
+        let bytes = URL_SAFE_NO_PAD.decode(jti).ok().filter(|b| b.len() == 24)?;
+        let id = u64::from_be_bytes(bytes[..8].try_into().expect("8 bytes"));
+        self.grants.get(&id)
+    }
+
+    /// Issues the grant's next refresh token, valid until `expires_at`: base64url(grant id, sequence number,
+    /// HMAC-SHA256 of both under the per-run key). Unguessable without the key; stored as a digest.
+    pub fn issue_refresh(&mut self, grant_id: u64, expires_at: i64) -> String {
+        let grant = self.grants.get_mut(&grant_id).expect("the grant exists");
+        let seq = grant.refresh_issued;
+        grant.refresh_issued += 1;
+        let mut bytes = Vec::with_capacity(REFRESH_TOKEN_BYTES);
+        bytes.extend_from_slice(&grant_id.to_be_bytes());
+        bytes.extend_from_slice(&seq.to_be_bytes());
+        let tag = hmac::sign(&self.refresh_key.0, &bytes);
+        bytes.extend_from_slice(tag.as_ref());
+        let token = URL_SAFE_NO_PAD.encode(bytes);
+        self.refresh.insert(
+            digest(&token),
+            RefreshEntry {
+                grant_id,
+                expires_at,
+            },
+        );
+        token
+    }
+
+    /// The grant of a one-time refresh token that has been used already: the token is authentic (its HMAC) and a
+    /// later token of the same grant has been issued. `None` for anything else (unknown, forged, the latest).
+    pub fn spent_refresh_grant(&self, token: &str) -> Option<u64> {
+        let bytes = URL_SAFE_NO_PAD
+            .decode(token)
+            .ok()
+            .filter(|b| b.len() == REFRESH_TOKEN_BYTES)?;
+        hmac::verify(&self.refresh_key.0, &bytes[..16], &bytes[16..]).ok()?;
+        let id = u64::from_be_bytes(bytes[..8].try_into().expect("8 bytes"));
+        let seq = u64::from_be_bytes(bytes[8..16].try_into().expect("8 bytes"));
+        let grant = self.grants.get(&id)?;
+        (seq.saturating_add(1) < grant.refresh_issued && !self.refresh.contains_key(&digest(token)))
+            .then_some(id)
     }
 
     /// Drops what has expired, at most once a second (called on every lock).
@@ -175,8 +254,6 @@ impl Store {
         }
         self.last_sweep = now;
         // Expired entries stay an hour, so late use gets "expired" rather than "unknown".
-        self.access
-            .retain(|_, (_, exp)| *exp + KEEP_EXPIRED_SECS > now);
         self.refresh
             .retain(|_, r| r.expires_at + KEEP_EXPIRED_SECS > now);
         self.grants
@@ -187,5 +264,153 @@ impl Store {
         self.pending.retain(|_, p| p.expires_at > now);
         self.sessions.retain(|_, s| s.alive(now));
         self.assertion_jtis.retain(|_, exp| *exp > now);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::Clock;
+
+    fn grant(ends_at: i64) -> Grant {
+        Grant {
+            id: 0,
+            client_id: "client".into(),
+            pid: "01818510078".into(),
+            acr: Level::Substantial,
+            scopes: vec!["openid".into()],
+            auth_time: 0,
+            ends_at,
+            sid: "sid".into(),
+            locale: "nb".into(),
+            resource: None,
+            revoked: false,
+            refresh_issued: 0,
+        }
+    }
+
+    /// Every kind of entry that expires is gone once the simulator's clock (its offset) is past its expiry (plus
+    /// the hour expired tokens are remembered for), and not before.
+    #[test]
+    fn expired_entries_are_purged_when_the_clock_moves_on() {
+        let clock = Clock::default();
+        let now = clock.now();
+        let mut store = Store::default();
+        let id = store.add_grant(grant(now + 7200));
+        store.codes.insert(
+            digest("code"),
+            CodeEntry {
+                grant_id: id,
+                redirect_uri: "http://localhost/cb".into(),
+                challenge: "c".into(),
+                nonce: "n".into(),
+                expires_at: now + 30,
+                used: true,
+            },
+        );
+        store.issue_refresh(id, now + 600);
+        store.par.insert(
+            "urn:par".into(),
+            ParEntry {
+                client_id: "client".into(),
+                params: vec![],
+                expires_at: now + 120,
+            },
+        );
+        store.sessions.insert(
+            digest("cookie"),
+            SsoSession {
+                sid: "sid".into(),
+                pid: "01818510078".into(),
+                acr: Level::Substantial,
+                auth_time: now,
+                last_seen: now,
+                clients: vec!["client".into()],
+            },
+        );
+        store
+            .assertion_jtis
+            .insert(("client".into(), "jti".into()), now + 120);
+        let sizes = |s: &Store| {
+            [
+                s.grants.len(),
+                s.codes.len(),
+                s.refresh.len(),
+                s.par.len(),
+                s.sessions.len(),
+                s.assertion_jtis.len(),
+            ]
+        };
+        store.sweep(clock.now());
+        assert_eq!(sizes(&store), [1; 6], "nothing has expired yet");
+        clock.advance(121);
+        store.sweep(clock.now());
+        assert_eq!(
+            sizes(&store),
+            [1, 1, 1, 0, 1, 0],
+            "PAR and assertion jti gone"
+        );
+        clock.advance(SSO_IDLE_SECS);
+        store.sweep(clock.now());
+        assert_eq!(sizes(&store), [1, 1, 1, 0, 0, 0], "idle session gone");
+        clock.advance(KEEP_EXPIRED_SECS);
+        store.sweep(clock.now());
+        assert_eq!(
+            sizes(&store),
+            [1, 0, 0, 0, 0, 0],
+            "code and refresh token gone"
+        );
+        clock.advance(7200);
+        store.sweep(clock.now());
+        assert_eq!(sizes(&store), [0; 6], "grant gone");
+    }
+
+    /// A long chain of one-time refresh rotations leaves one entry, and every spent token is still recognised
+    /// (reuse revokes the grant) while forged or current ones are not taken for spent.
+    #[test]
+    fn refresh_rotation_keeps_one_entry_and_recognises_spent_tokens() {
+        let mut store = Store::default();
+        let id = store.add_grant(grant(i64::MAX / 2));
+        let mut tokens = vec![store.issue_refresh(id, 600)];
+        for _ in 0..1000 {
+            let spent = tokens.last().unwrap();
+            assert!(store.refresh.remove(&digest(spent)).is_some());
+            tokens.push(store.issue_refresh(id, 600));
+        }
+        assert_eq!(store.refresh.len(), 1);
+        let latest = tokens.last().unwrap();
+        assert_eq!(
+            store.spent_refresh_grant(latest),
+            None,
+            "the latest is live"
+        );
+        for spent in &tokens[..1000] {
+            assert_eq!(store.spent_refresh_grant(spent), Some(id));
+        }
+        let mut forged = URL_SAFE_NO_PAD.decode(&tokens[0]).unwrap();
+        forged[47] ^= 1;
+        assert_eq!(
+            store.spent_refresh_grant(&URL_SAFE_NO_PAD.encode(&forged)),
+            None
+        );
+        let mut other = Store::default();
+        let other_id = other.add_grant(grant(i64::MAX / 2));
+        assert_eq!(other_id, id);
+        other.grants.get_mut(&other_id).unwrap().refresh_issued = 5000;
+        assert_eq!(
+            other.spent_refresh_grant(&tokens[0]),
+            None,
+            "another run's key"
+        );
+    }
+
+    #[test]
+    fn an_access_jti_names_its_grant() {
+        let mut store = Store::default();
+        let id = store.add_grant(grant(100));
+        let jti = Store::access_jti(id);
+        assert_ne!(jti, Store::access_jti(id));
+        assert_eq!(store.access_grant(&jti).map(|g| g.id), Some(id));
+        assert!(store.access_grant("not-a-jti").is_none());
     }
 }

@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 
 use crate::clients::Client;
 use crate::faults::Forgery;
-use crate::keys::KeySet;
+use crate::keys::SigningKey;
 use crate::store::Grant;
 
 /// Lifetime of ID tokens, seconds.
@@ -91,12 +91,11 @@ pub fn access_token_claims(
 
 /// Signs ID token claims, forged as asked.
 pub fn sign_id_token(
-    keys: &KeySet,
+    key: &SigningKey,
     mut claims: Value,
     forgery: Option<Forgery>,
     now: i64,
 ) -> String {
-    let key = keys.active();
     match forgery {
         None => key.sign(&claims, "JWT", None),
         Some(Forgery::WrongIss) => {

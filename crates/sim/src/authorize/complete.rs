@@ -106,6 +106,7 @@ pub(super) fn complete(state: &SimState, request: &AuthRequest, login: Login) ->
         locale: request.lang.as_str().into(),
         resource: request.resource.clone(),
         revoked: false,
+        refresh_issued: 0,
     });
     let code = random_token();
     store.codes.insert(

@@ -13,7 +13,7 @@ use super::{field, no_store, parse_form, OAuthError};
 use crate::clients::Client;
 use crate::model::{digest, is_valid_verifier, random_token, s256};
 use crate::observe::Stats;
-use crate::store::{RefreshEntry, Store};
+use crate::store::Store;
 use crate::tokens::{
     access_token_claims, id_token_claims, pairwise_sub, sign_id_token, ACCESS_TOKEN_TYP,
 };
@@ -22,7 +22,8 @@ use crate::SimState;
 /// `POST /token`.
 pub async fn token(State(state): State<SimState>, headers: HeaderMap, body: Bytes) -> Response {
     match handle(&state, &headers, &body) {
-        Ok(json) => {
+        Ok(unsigned) => {
+            let json = unsigned.sign(&state);
             Stats::bump(&state.stats.tokens_issued);
             no_store(Json(json).into_response())
         }
@@ -30,11 +31,7 @@ pub async fn token(State(state): State<SimState>, headers: HeaderMap, body: Byte
     }
 }
 
-fn handle(
-    state: &SimState,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<serde_json::Value, OAuthError> {
+fn handle(state: &SimState, headers: &HeaderMap, body: &[u8]) -> Result<Unsigned, OAuthError> {
     let form = parse_form(headers, body)?;
     let grant_type = field(&form, "grant_type")
         .ok_or_else(|| OAuthError::bad("invalid_request", "grant_type is missing"))?;
@@ -62,7 +59,7 @@ fn code_grant(
     state: &SimState,
     client: &Client,
     form: &[(String, String)],
-) -> Result<serde_json::Value, OAuthError> {
+) -> Result<Unsigned, OAuthError> {
     let code =
         field(form, "code").ok_or_else(|| OAuthError::bad("invalid_request", "code is missing"))?;
     let now = state.clock.now();
@@ -146,7 +143,7 @@ fn refresh_grant(
     state: &SimState,
     client: &Client,
     form: &[(String, String)],
-) -> Result<serde_json::Value, OAuthError> {
+) -> Result<Unsigned, OAuthError> {
     if !client.integration.allows_refresh() {
         return Err(OAuthError::bad(
             "unauthorized_client",
@@ -161,11 +158,20 @@ fn refresh_grant(
     let now = state.clock.now();
     let mut store = state.store();
     let key = digest(token);
-    let entry = store
-        .refresh
-        .get(&key)
-        .cloned()
-        .ok_or_else(|| invalid_grant("the refresh token is unknown"))?;
+    let Some(entry) = store.refresh.get(&key).cloned() else {
+        let Some(grant_id) = store.spent_refresh_grant(token) else {
+            return Err(invalid_grant("the refresh token is unknown"));
+        };
+        if store.grants[&grant_id].client_id != client.id() {
+            return Err(invalid_grant(
+                "the refresh token was issued to another client",
+            ));
+        }
+        store.revoke_grant(grant_id);
+        return Err(invalid_grant(
+            "the refresh token has been used already (one-time refresh tokens); the whole grant is now revoked",
+        ));
+    };
     let grant = store
         .grants
         .get(&entry.grant_id)
@@ -174,12 +180,6 @@ fn refresh_grant(
     if grant.client_id != client.id() {
         return Err(invalid_grant(
             "the refresh token was issued to another client",
-        ));
-    }
-    if entry.spent {
-        store.revoke_grant(grant.id);
-        return Err(invalid_grant(
-            "the refresh token has been used already (one-time refresh tokens); the whole grant is now revoked",
         ));
     }
     if grant.revoked {
@@ -217,7 +217,8 @@ fn refresh_grant(
     };
     let refresh = match client.integration.refresh_token_type {
         RefreshTokenType::OneTime => {
-            store.refresh.get_mut(&key).expect("found above").spent = true;
+            // Spent: forgotten here, recognised later by its sequence number (Store::spent_refresh_grant).
+            store.refresh.remove(&key);
             Refresh::New
         }
         RefreshTokenType::Reusable => Refresh::Same(token.to_string()),
@@ -233,6 +234,29 @@ enum Refresh {
     Same(String),
 }
 
+/// A token response whose store changes are made and whose two JWTs are still to be signed: signing (the RSA
+/// private-key operations, nearly all of a response's cost) happens after the store's lock is released, so that
+/// token requests sign in parallel on every core.
+pub(crate) struct Unsigned {
+    at_claims: serde_json::Value,
+    id_claims: serde_json::Value,
+    forgery: Option<crate::faults::Forgery>,
+    now: i64,
+    response: serde_json::Value,
+}
+
+impl Unsigned {
+    /// Signs the access token and the ID token (with the key that signs now) and returns the response body.
+    fn sign(self, state: &SimState) -> serde_json::Value {
+        let key = state.keys.active();
+        let mut response = self.response;
+        response["access_token"] = json!(key.sign(&self.at_claims, ACCESS_TOKEN_TYP, None));
+        response["id_token"] = json!(sign_id_token(&key, self.id_claims, self.forgery, self.now));
+        response
+    }
+}
+
+/// Records the access token (and the new refresh token) in the store and returns the response to sign.
 fn issue(
     state: &SimState,
     store: &mut Store,
@@ -241,7 +265,7 @@ fn issue(
     nonce: Option<&str>,
     scopes: Option<Vec<String>>,
     refresh: Refresh,
-) -> serde_json::Value {
+) -> Unsigned {
     let now = state.clock.now();
     let mut grant = store.grants[&grant_id].clone();
     if let Some(scopes) = scopes {
@@ -250,10 +274,8 @@ fn issue(
     let sub = pairwise_sub(client.id(), &grant.pid, &state.salt);
     let lifetimes = client.integration.lifetimes;
     let exp = (now + lifetimes.access_token as i64).min(grant.ends_at);
-    let at_jti = random_token();
+    let at_jti = Store::access_jti(grant_id);
     let at_claims = access_token_claims(&state.issuer, &grant, client, &sub, now, exp, &at_jti);
-    let access_token = state.keys.active().sign(&at_claims, ACCESS_TOKEN_TYP, None);
-    store.access.insert(at_jti, (grant_id, exp));
     let id_claims = id_token_claims(
         &state.issuer,
         &grant,
@@ -263,10 +285,7 @@ fn issue(
         now,
         &random_token(),
     );
-    let id_token = sign_id_token(&state.keys, id_claims, state.faults.take_forgery(), now);
     let mut response = json!({
-        "access_token": access_token,
-        "id_token": id_token,
         "token_type": "Bearer",
         "expires_in": exp - now,
         "scope": grant.scopes.join(" "),
@@ -275,21 +294,18 @@ fn issue(
         Refresh::None => None,
         Refresh::Same(t) => Some(t),
         Refresh::New => {
-            let t = random_token();
             let expires_at = (now + lifetimes.refresh_token as i64).min(grant.ends_at);
-            store.refresh.insert(
-                digest(&t),
-                RefreshEntry {
-                    grant_id,
-                    expires_at,
-                    spent: false,
-                },
-            );
-            Some(t)
+            Some(store.issue_refresh(grant_id, expires_at))
         }
     };
     if let Some(t) = refresh_token {
         response["refresh_token"] = json!(t);
     }
-    response
+    Unsigned {
+        at_claims,
+        id_claims,
+        forgery: state.faults.take_forgery(),
+        now,
+        response,
+    }
 }

@@ -70,10 +70,13 @@ fn grant_of(state: &SimState, store: &Store, token: &str) -> Option<u64> {
     if let Some(entry) = store.refresh.get(&digest(token)) {
         return Some(entry.grant_id);
     }
+    if let Some(id) = store.spent_refresh_grant(token) {
+        return Some(id);
+    }
     state.keys.verify(token).ok()?["jti"]
         .as_str()
-        .and_then(|j| store.access.get(j))
-        .map(|(id, _)| *id)
+        .and_then(|j| store.access_grant(j))
+        .map(|g| g.id)
 }
 
 /// `POST /revoke`: revokes every token of the grant the token belongs to, for the authenticated client. Unknown
@@ -134,7 +137,7 @@ pub async fn introspect(
             let Some(grant) = store.grants.get(&entry.grant_id) else {
                 return Ok(json!({"active": false}));
             };
-            if entry.spent || grant.revoked || now >= entry.expires_at || now >= grant.ends_at {
+            if grant.revoked || now >= entry.expires_at || now >= grant.ends_at {
                 return Ok(json!({"active": false}));
             }
             return Ok(

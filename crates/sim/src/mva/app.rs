@@ -104,7 +104,13 @@ pub(crate) async fn next(
             if let Err(r) = s.authorize(&headers, &inst.org, Need::FillIn) {
                 return r;
             }
-            let (reasons, xml) = fill_in_problems(&inst);
+            // Schema validation of both documents is CPU work: off the async workers.
+            let checked = inst.clone();
+            let (reasons, xml) =
+                match tokio::task::spawn_blocking(move || fill_in_problems(&checked)).await {
+                    Ok(found) => found,
+                    Err(e) => return validation_failed(e),
+                };
             if !reasons.is_empty() {
                 let mut body = reasons.join("\n");
                 if let Some(x) = xml {
@@ -125,12 +131,21 @@ pub(crate) async fn next(
             if let Err(r) = s.authorize(&headers, &inst.org, Need::Submit) {
                 return r;
             }
-            let done = s.submit_and_prepare_feedback(&inst);
-            s.store.update(&inst.id, |i| {
-                if let Some(i) = i {
-                    *i = done
-                }
-            });
+            // Validation, the feedback documents and the state file write are blocking work: off the async
+            // workers.
+            let services = s.clone();
+            let submitted = tokio::task::spawn_blocking(move || {
+                let done = services.submit_and_prepare_feedback(&inst);
+                services.store.update(&inst.id, |i| {
+                    if let Some(i) = i {
+                        *i = done
+                    }
+                });
+            })
+            .await;
+            if let Err(e) = submitted {
+                return validation_failed(e);
+            }
             Json(json!({ "currentTask": { "elementId": "Task_3", "altId": "feedback" } }))
                 .into_response()
         }
@@ -139,4 +154,13 @@ pub(crate) async fn next(
             "the process has no next task: the return is already submitted",
         ),
     }
+}
+
+/// The answer when the blocking validation task did not finish (it panicked, or the runtime is shutting down).
+fn validation_failed(e: tokio::task::JoinError) -> Response {
+    tracing::error!(error = %e, "the validation task failed");
+    text(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "the simulator could not validate the instance's documents; see its log",
+    )
 }

@@ -126,15 +126,29 @@ impl Store {
     fn persist(&self, map: &BTreeMap<String, SimInstance>) {
         let Some(f) = &self.file else { return };
         let list: Vec<&SimInstance> = map.values().collect();
-        let tmp = f.with_extension("tmp");
-        let res = serde_json::to_vec(&list)
-            .map_err(std::io::Error::other)
-            .and_then(|b| std::fs::write(&tmp, b))
-            .and_then(|_| std::fs::rename(&tmp, f));
-        if let Err(e) = res {
+        if let Err(e) = write_atomically(f, &list) {
             tracing::error!(file = %f.display(), error = %e, "cannot write mva state file");
         }
     }
+}
+
+/// Writes `value` as JSON to `file` atomically: into a new temporary file of a random name in the same directory
+/// (created exclusively, mode 0600, so nothing planted at a guessable name is followed or reused), synced, then
+/// renamed over `file`. A process killed at any point leaves the old file or the new one, never half of one.
+fn write_atomically(file: &std::path::Path, value: &impl Serialize) -> std::io::Result<()> {
+    let dir = match file.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".mva-sim-state-")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    serde_json::to_writer(std::io::BufWriter::new(tmp.as_file_mut()), value)
+        .map_err(std::io::Error::other)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(file).map_err(|e| e.error)?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -156,9 +170,8 @@ mod tests {
 
     #[test]
     fn state_survives_a_reload_and_a_damaged_file_is_moved_aside() {
-        let dir = std::env::temp_dir().join(format!("mva-store-test-{}", uuid::Uuid::new_v4()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let file = dir.join("state.json");
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("state.json");
         let store = Store::load(Some(file.clone()));
         store.insert(instance("1/a"));
         store.update("1/a", |i| i.unwrap().task = 2);
@@ -168,6 +181,36 @@ mod tests {
         let damaged = Store::load(Some(file.clone()));
         assert!(damaged.all().is_empty());
         assert!(file.with_extension("damaged").exists());
-        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// The old code wrote `state.tmp` with `std::fs::write` (follows symlinks, truncates): a symlink planted at that
+    /// name made the simulator overwrite any file its user can write.
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_planted_at_a_guessable_temporary_name_is_not_followed() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim.txt");
+        std::fs::write(&victim, b"precious").unwrap();
+        let file = dir.path().join("state.json");
+        for name in ["state.tmp", "state.json.tmp", ".state.json.tmp"] {
+            std::os::unix::fs::symlink(&victim, dir.path().join(name)).unwrap();
+        }
+        let store = Store::load(Some(file.clone()));
+        store.insert(instance("1/a"));
+        assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
+        assert_eq!(Store::load(Some(file.clone())).all().len(), 1);
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(
+            mode & 0o777,
+            0o600,
+            "the state file holds returns: owner only"
+        );
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n.starts_with(".mva-sim-state-"))
+            .collect();
+        assert!(left.is_empty(), "no temporary file left behind: {left:?}");
     }
 }
