@@ -1,0 +1,54 @@
+// The anchor of docs/benchmarks.md "Web: mva serve": express-openid-connect as a BFF with its sessions in Redis
+// (connect-redis), forwarding every authenticated request to the upstream with the session's access token, as
+// `mva serve --upstream` does. Plain http on loopback, so two settings differ from a production set-up:
+// baseURL is http (express-openid-connect warns but accepts it) and the session cookie's Secure flag is off.
+// Usage: node express-bff.mjs PORT ISSUER CLIENT_ID UPSTREAM_URL REDIS_URL   (EOC_CLIENT_SECRET, EOC_SECRET in env)
+import http from 'node:http';
+import express from 'express';
+import eoc from 'express-openid-connect';
+import RedisStore from 'connect-redis';
+import { createClient } from 'redis';
+
+const [port, issuer, clientID, upstream, redisUrl] = process.argv.slice(2);
+const redis = createClient({ url: redisUrl });
+await redis.connect();
+
+const store = new RedisStore({ client: redis, prefix: 'eoc:' });
+if (process.env.EOC_TRACE) {
+  for (const m of ['get', 'set', 'destroy']) {
+    const orig = store[m].bind(store);
+    store[m] = (...a) => { console.error('store', m, a[0], JSON.stringify(a[1])?.slice(0, 200)); return orig(...a); };
+  }
+}
+const app = express();
+app.use(
+  eoc.auth({
+    issuerBaseURL: issuer,
+    baseURL: `http://127.0.0.1:${port}`,
+    clientID,
+    clientSecret: process.env.EOC_CLIENT_SECRET,
+    clientAuthMethod: 'client_secret_basic',
+    secret: process.env.EOC_SECRET,
+    authRequired: true,
+    idpLogout: false,
+    authorizationParams: { response_type: 'code', scope: 'openid' },
+    session: { store, cookie: { secure: false } },
+  }),
+);
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+const target = new URL(upstream);
+app.use((req, res) => {
+  const headers = { ...req.headers, authorization: `Bearer ${req.oidc.accessToken.access_token}` };
+  delete headers.cookie;
+  const out = http.request(
+    { host: target.hostname, port: target.port, path: req.originalUrl, method: req.method, headers, agent },
+    (answer) => {
+      res.writeHead(answer.statusCode, answer.headers);
+      answer.pipe(res);
+    },
+  );
+  out.on('error', () => res.status(502).end());
+  req.pipe(out);
+});
+app.listen(Number(port), '127.0.0.1', () => console.log(`express-openid-connect listening on 127.0.0.1:${port}`));
