@@ -121,33 +121,35 @@ rss() { awk '/^VmRSS|^VmHWM/ {printf "%s %.1f MB  ", $1, $2/1024}' "/proc/$1/sta
 ms() { # wrk's latency (e.g. 812.00us, 1.20ms, 1.01s) in ms
   awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
 }
-load() { # NAME URL COOKIE C: one wrk run; prints "rps p50ms p99ms non2xx"
+redis_calls() { redis-cli -p "$redis_port" info commandstats | awk -F'[=,]' '/^cmdstat_/ && !/cmdstat_info/ {n += $2} END {print n + 0}'; }
+load() { # NAME URL COOKIE C: one wrk run; prints "rps p50ms p99ms non2xx redis-commands-per-request"
   local threads=$(( $4 < 2 ? 1 : 2 ))
-  local out="$work/wrk-$1-$4.txt"
+  local out="$work/wrk-$1-$4.txt" rps p50 p99 bad before after total
+  before=$(redis_calls)
   if [ -n "$3" ]; then wrk -t"$threads" -c"$4" -d"$duration" --latency -H "Cookie: $3" "$2/bench" >"$out"
   else wrk -t"$threads" -c"$4" -d"$duration" --latency "$2/bench" >"$out"; fi
-  local rps p50 p99 bad
   rps=$(awk '/^Requests\/sec/ {print $2}' "$out")
   p50=$(ms "$(awk '$1 == "50%" {print $2}' "$out")")
   p99=$(ms "$(awk '$1 == "99%" {print $2}' "$out")")
   bad=$(awk '/Non-2xx/ {print $NF}' "$out"); bad=${bad:-0}
-  echo "$rps $p50 $p99 $bad"
+  after=$(redis_calls); total=$(awk '/requests in/ {print $1}' "$out")
+  echo "$rps $p50 $p99 $bad $(awk -v a="$after" -v b="$before" -v t="$total" 'BEGIN {printf "%.2f", (a - b - 1) / t}')"
 }
 
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at start, $(date -u '+%F %H:%M') UTC"
 echo "wrk -t1/2 -cC -d$duration --latency -H 'Cookie: <session>' URL/bench   (upstream: node http, 200, 20-byte body)"
 echo "RSS after login: mva serve: $(rss $mva_pid)| express-openid-connect: $(rss $eoc_pid)"
 echo
-echo "| connections | direct req/s | mva serve req/s | express-openid-connect req/s | mva / express | direct p50 | mva p50 (added) | express p50 (added) | mva p99 | express p99 | non-2xx mva / express |"
-echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| connections | direct req/s | mva serve req/s | express-openid-connect req/s | mva / express | direct p50 | mva p50 (added) | express p50 (added) | mva p99 | express p99 | non-2xx mva / express | Redis commands per request mva / express |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for c in "${conns[@]}"; do
-  read -r d_rps d_p50 _ _ < <(load direct "$up_url" "" "$c")
-  read -r m_rps m_p50 m_p99 m_bad < <(load mva "$mva_url" "$mva_cookie" "$c")
-  read -r e_rps e_p50 e_p99 e_bad < <(load eoc "$eoc_url" "$eoc_cookie" "$c")
+  read -r d_rps d_p50 _ _ _ < <(load direct "$up_url" "" "$c")
+  read -r m_rps m_p50 m_p99 m_bad m_redis < <(load mva "$mva_url" "$mva_cookie" "$c")
+  read -r e_rps e_p50 e_p99 e_bad e_redis < <(load eoc "$eoc_url" "$eoc_cookie" "$c")
   awk -v c="$c" -v d="$d_rps" -v m="$m_rps" -v e="$e_rps" -v dp="$d_p50" -v mp="$m_p50" -v ep="$e_p50" \
-    -v m99="$m_p99" -v e99="$e_p99" -v mb="$m_bad" -v eb="$e_bad" 'BEGIN {
-    printf "| %d | %.0f | %.0f | %.0f | %.1f x | %.3f ms | %.3f ms (+%.3f) | %.3f ms (+%.3f) | %.3f ms | %.3f ms | %s / %s |\n",
-      c, d, m, e, m / e, dp, mp, mp - dp, ep, ep - dp, m99, e99, mb, eb }'
+    -v m99="$m_p99" -v e99="$e_p99" -v mb="$m_bad" -v eb="$e_bad" -v mr="$m_redis" -v er="$e_redis" 'BEGIN {
+    printf "| %d | %.0f | %.0f | %.0f | %.1f x | %.3f ms | %.3f ms (+%.3f) | %.3f ms (+%.3f) | %.3f ms | %.3f ms | %s / %s | %s / %s |\n",
+      c, d, m, e, m / e, dp, mp, mp - dp, ep, ep - dp, m99, e99, mb, eb, mr, er }'
 done
 echo
 echo "RSS after the runs: mva serve: $(rss $mva_pid)| express-openid-connect: $(rss $eoc_pid)"
