@@ -13,13 +13,16 @@ const [port, issuer, clientID, upstream, redisUrl] = process.argv.slice(2);
 const redis = createClient({ url: redisUrl });
 await redis.connect();
 
-const store = new RedisStore({ client: redis, prefix: 'eoc:' });
-if (process.env.EOC_TRACE) {
-  for (const m of ['get', 'set', 'destroy']) {
-    const orig = store[m].bind(store);
-    store[m] = (...a) => { console.error('store', m, a[0], JSON.stringify(a[1])?.slice(0, 200)); return orig(...a); };
-  }
-}
+// connect-redis 7's methods are `async get(sid, cb = noop)`: express-openid-connect 2.20 (lib/utils/promisifyCompat.js)
+// takes an async function of fewer than two declared parameters as promise-based, and connect-redis's get then
+// resolves to `cb(null, session)` with the no-op callback, that is undefined: every session is "not found" and
+// every request after the login redirects to the login again. Plain callback-style wrappers make it pass a callback.
+const redisStore = new RedisStore({ client: redis, prefix: 'eoc:' });
+const store = {
+  get: (sid, callback) => redisStore.get(sid, callback),
+  set: (sid, session, callback) => redisStore.set(sid, session, callback),
+  destroy: (sid, callback) => redisStore.destroy(sid, callback),
+};
 const app = express();
 app.use(
   eoc.auth({
