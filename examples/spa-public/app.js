@@ -7,7 +7,7 @@
 // Note: the ID token's claims are decoded here ONLY to show who logged in. Checking its signature (and the other
 // ID-token checks) belongs to a server; a browser page cannot protect a key or be trusted by an API.
 
-const DEFAULTS = { issuer: 'http://localhost:7070', client_id: 'mva-spa-example' };
+const DEFAULTS = { issuer: 'http://127.0.0.1:7070', client_id: 'mva-spa-example' };
 const KEY = 'mva-spa-login'; // sessionStorage: the pending login (state, nonce, verifier), never a token
 
 // Tokens live in this module's memory only: never in localStorage, sessionStorage, cookies or URLs.
