@@ -94,8 +94,8 @@ pub struct ProfileSettings {
 
 /// Reads the config file and picks the profile.
 pub fn load(global: &GlobalOptions) -> Result<ProfileSettings> {
-    let home =
-        idporten::home_dir().context("cannot find a directory for mva's files; set MVA_HOME")?;
+    let home = idporten_desktop::home_dir()
+        .context("cannot find a directory for mva's files; set MVA_HOME")?;
     let (path, explicit) = match &global.config {
         Some(p) => (p.clone(), true),
         None => (home.join("config.toml"), false),
