@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Drives examples/spa-public/ in headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core): opens the
 // SPA, clicks "Log in", logs in on the simulator's TestID page, lands back on the SPA's /callback route and waits
-// for the masked pid. Prints `PID <masked pid>` and `TOKEN-STORAGE <json>` (what the page keeps in Web Storage)
+// for the masked pid, then logs out through end_session and waits to be back on the SPA. Prints `PID <masked pid>`,
+// `PATH <path after login>`, `STORAGE <json>` (what the page keeps in Web Storage) and `LOGGED-OUT <path> <status>`,
 // and exits 0; saves a screenshot of the logged-in page.
 //
 // Usage: node spa-login.mjs --screenshot FILE [--person PID] URL
@@ -54,6 +55,27 @@ try {
   process.stdout.write(`PATH ${new URL(page.url()).pathname}\n`);
   const storage = await page.evaluate(() => JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage } }));
   process.stdout.write(`STORAGE ${storage}\n`);
+  // Log out: the page posts to end_session (seen as a navigation request); confirm the provider's sign-out question
+  // if it asks; wait to be back on the SPA's start page.
+  let endSession = null;
+  page.on('request', (r) => {
+    if (r.isNavigationRequest() && r.method() === 'POST' && new URL(r.url()).origin !== spaOrigin) endSession = r.url();
+  });
+  await page.click('#logout');
+  const deadline = Date.now() + 30000;
+  while (Date.now() < deadline && !(endSession && new URL(page.url()).origin === spaOrigin)) {
+    const confirm = page.locator('button[name="logout"]');
+    if (new URL(page.url()).origin !== spaOrigin && await confirm.count().catch(() => 0)) {
+      await confirm.first().click().catch(() => {});
+    }
+    await page.waitForTimeout(200);
+  }
+  if (!endSession) throw new Error('the page did not post to end_session');
+  await page.waitForLoadState('load');
+  await page.waitForFunction(() => document.getElementById('status').textContent !== '');
+  process.stdout.write(`END-SESSION ${new URL(endSession).pathname}\n`);
+  if (new URL(page.url()).origin !== spaOrigin) throw new Error(`logout did not come back: ${page.url()}`);
+  process.stdout.write(`LOGGED-OUT ${new URL(page.url()).pathname} ${await page.textContent('#status')}\n`);
 } catch (e) {
   process.stderr.write(`spa-login.mjs: ${e.message}\n`);
   process.exitCode = 1;

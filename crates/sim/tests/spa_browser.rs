@@ -1,7 +1,7 @@
 //! The guide's SPA model end to end: examples/spa-public/ served by a small static server started here, a simulator
 //! with a `browser` client whose redirect URI is that server's /callback, and headless Chromium (tests/interop/
 //! spa-login.mjs) logging in: PKCE in the page, the TestID page, back on /callback, the code exchanged at /token
-//! across origins (CORS), the masked pid shown. Needs `npm ci` in tests/interop and /usr/bin/chromium; a missing
+//! across origins (CORS), the masked pid shown, then the logout through end_session. Needs `npm ci` in tests/interop and /usr/bin/chromium; a missing
 //! prerequisite fails the test with the command to run.
 
 use axum::http::header;
@@ -105,4 +105,6 @@ post_logout_redirect_uris = ["{origin}/"]
     assert!(!storage.contains("mva-spa-login"), "{storage}");
     // The browser's /token request was cross-origin: the simulator answered it, so CORS let it through.
     assert_eq!(sim.stats()["tokens_issued"], 1, "{:?}", sim.stats());
+    // Log out went through end_session and back to the SPA's start page, logged out there too.
+    assert!(stdout.contains("LOGGED-OUT / Not logged in."), "{stdout}");
 }
