@@ -1,8 +1,8 @@
 //! The guide's SPA model end to end: examples/spa-public/ served by a small static server started here, a simulator
 //! with a `browser` client whose redirect URI is that server's /callback, and headless Chromium (tests/interop/
 //! spa-login.mjs) logging in: PKCE in the page, the TestID page, back on /callback, the code exchanged at /token
-//! across origins (CORS), the masked pid shown, then the logout through end_session. Needs `npm ci` in tests/interop and /usr/bin/chromium; a missing
-//! prerequisite fails the test with the command to run.
+//! across origins (CORS), the masked pid shown, then the logout through end_session. Needs `npm ci` in
+//! tests/interop and /usr/bin/chromium; a missing prerequisite fails the test with the command to run.
 
 use axum::http::header;
 use axum::response::IntoResponse;
