@@ -9,6 +9,7 @@
 //   MVA_COOKIE     the value of a session cookie to log in with (the session made through the store API); without
 //                  it the script logs in through the page's button and the simulator's login page (MVA_PERSON)
 //   MVA_PERSON     the simulator's test person for a real login (default 01818510078)
+//   MVA_HEADLESS   "1": log in with the simulator's headless switch (sim_pid added to /authorize)
 //   MVA_ORG        the organisation number to file for (required)
 //   MVA_RETURN     the return to file (required); MVA_HOSTILE a return with a hostile value (required)
 //   MVA_ARTIFACTS  folder for screenshots (required)
@@ -32,6 +33,7 @@ const returnFile = env('MVA_RETURN');
 const hostileFile = env('MVA_HOSTILE');
 const artifacts = env('MVA_ARTIFACTS');
 const logout = env('MVA_LOGOUT', 'press');
+const headless = process.env.MVA_HEADLESS === '1';
 fs.mkdirSync(artifacts, { recursive: true });
 
 function check(condition, message) {
@@ -68,13 +70,25 @@ try {
     await context.addCookies([{ name: '__Host-mva-session', value: cookie, domain: host, path: '/', secure: true, httpOnly: true, sameSite: 'Lax' }]);
     await page.reload();
   } else {
+    // A real login: the page's button, the BFF's /oauth2/login, the simulator's /authorize (with its headless
+    // switch the person is picked at once; otherwise its TestID page is filled in), the callback, back to `/`.
+    if (headless) {
+      await page.route((u) => u.pathname.endsWith('/authorize'), (route) => {
+        const u = new URL(route.request().url());
+        u.searchParams.set('sim_pid', person);
+        route.continue({ url: u.href });
+      });
+    }
     await page.click('#login');
-    // The simulator's login page: pick the person and go on (its headless switch is exercised elsewhere).
-    await page.waitForURL((u) => !u.href.startsWith(base), { timeout: 15000 });
-    const pid = page.locator('input[name="pid"], input[name="person"], #pid').first();
-    if (await pid.count()) await pid.fill(person);
-    await page.locator('button[type="submit"], input[type="submit"]').first().click();
-    await page.waitForURL((u) => u.href.startsWith(base), { timeout: 30000 });
+    await page.waitForURL((u) => u.href.startsWith(base) || u.pathname.endsWith('/authorize'), { timeout: 15000 });
+    if (!page.url().startsWith(base)) {
+      const typed = page.locator('input[name="pid_typed"]');
+      if (await typed.count()) {
+        await typed.fill(person);
+        await page.locator('button[name="action"][value="login"]').click();
+      }
+      await page.waitForURL((u) => u.href.startsWith(base), { timeout: 30000 });
+    }
   }
   await page.locator('#vat').waitFor({ state: 'visible', timeout: 15000 });
   const who = await page.locator('#user').textContent();
@@ -122,10 +136,28 @@ try {
   check((await page.locator('h1').textContent()) === 'VAT return', 'the chosen language is kept');
 
   if (logout !== 'none') {
-    await page.click('#logout button');
-    await page.waitForLoadState('load');
+    // Log out: a POST form to /oauth2/logout; the BFF revokes, ends the provider's session (a POST to its
+    // end_session, which may ask to confirm) and comes back.
+    await Promise.all([page.waitForNavigation({ timeout: 15000 }), page.click('#logout button')]);
+    const origin = new URL(base).origin;
+    const back = () => {
+      const u = new URL(page.url());
+      return u.origin === origin && !u.pathname.startsWith('/oauth2/logout');
+    };
+    for (let step = 0; step < 10 && !back(); step += 1) {
+      await page.waitForLoadState('load');
+      if (back()) break;
+      const here = page.url();
+      const confirm = page.locator('button[name="logout"][value="yes"], button[name="logout"]');
+      if (new URL(here).origin !== origin && await confirm.count()) await confirm.first().click().catch(() => {});
+      await page.waitForURL((u) => u.href !== here, { timeout: 5000 }).catch(() => {});
+    }
+    if (!back()) await shot('6-logout-stuck');
+    check(back(), `logout came back to the page: ${page.url()}: ${(await page.locator('body').innerText().catch(() => '')).slice(0, 400)}`);
     await page.goto(base + '/');
     await page.locator('#login').waitFor({ state: 'visible', timeout: 30000 });
+    const after = await context.cookies(base);
+    check(!after.some((c) => c.name === '__Host-mva-session' && c.value), 'the session cookie is gone');
     await shot('6-logged-out-again');
   } else {
     check(await page.locator('#logout').isVisible(), 'the log-out button shows');

@@ -61,6 +61,8 @@ pub enum Command {
     Status(StatusArgs),
     /// The whole job on the embedded simulator: log in, validate, submit, get the receipt. No network, no set-up.
     Demo(DemoArgs),
+    /// Run the web application: a backend-for-frontend for ID-porten with the VAT web page, or a login sidecar.
+    Serve(ServeArgs),
     /// Print the shell completion script: `mva completions bash > ~/.local/share/bash-completion/completions/mva`.
     Completions(CompletionsArgs),
     /// Print the manual page (roff): `mva man | man -l -`; `--out DIR` writes one page per command.
@@ -350,6 +352,46 @@ pub struct DemoArgs {
     /// A VAT return to use instead of the bundled example.
     #[arg(long, value_name = "FILE")]
     pub file: Option<PathBuf>,
+}
+
+/// `mva serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Provider and client (a web client: --client-auth client_secret_basic/post with MVA_CLIENT_SECRET, or
+    /// private_key_jwt with --private-key and --key-id).
+    #[command(flatten)]
+    pub provider: ProviderArgs,
+    /// Login settings (the redirect and post-logout URIs are PUBLIC_URL/oauth2/callback and
+    /// PUBLIC_URL/oauth2/logout/callback).
+    #[command(flatten)]
+    pub login: LoginSettings,
+    /// The VAT services.
+    #[command(flatten)]
+    pub services: ServiceArgs,
+    /// The address to listen on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// The address users open: https, or http://localhost / http://127.0.0.1 (browsers treat only those as secure
+    /// contexts, which the __Host- cookies need).
+    #[arg(
+        long,
+        env = "MVA_PUBLIC_URL",
+        value_name = "URL",
+        default_value = "http://localhost:8080"
+    )]
+    pub public_url: String,
+    /// Keep sessions in Redis, shared by every instance [default: in memory, one instance only].
+    #[arg(long, env = "MVA_REDIS_URL", value_name = "URL")]
+    pub redis: Option<String>,
+    /// Sidecar mode: forward every request outside /oauth2 to this application, with the session's access token.
+    #[arg(long, value_name = "URL")]
+    pub upstream: Option<String>,
+    /// Where the VAT page's submissions are journalled [default: $MVA_HOME/serve].
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Run on the embedded simulator (a web client registered for this server; sessions in memory).
+    #[arg(long)]
+    pub sim: bool,
 }
 
 /// `mva completions`.

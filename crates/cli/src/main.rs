@@ -21,7 +21,7 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     // The simulator logs every request on one line; other commands are quiet unless asked.
     let default_level = match (&cli.command, cli.global.verbose) {
-        (cli::Command::Sim(_), 0) => "info",
+        (cli::Command::Sim(_) | cli::Command::Serve(_), 0) => "info",
         (_, 0) => "warn",
         (_, 1) => "info",
         _ => "debug",

@@ -94,8 +94,8 @@ pub struct ProfileSettings {
 
 /// Reads the config file and picks the profile.
 pub fn load(global: &GlobalOptions) -> Result<ProfileSettings> {
-    let home =
-        idporten::home_dir().context("cannot find a directory for mva's files; set MVA_HOME")?;
+    let home = idporten_desktop::home_dir()
+        .context("cannot find a directory for mva's files; set MVA_HOME")?;
     let (path, explicit) = match &global.config {
         Some(p) => (p.clone(), true),
         None => (home.join("config.toml"), false),
@@ -289,7 +289,7 @@ pub fn client_config(
 }
 
 /// The variables holding secrets, read once and then removed from this process's environment.
-const SECRET_VARS: [&str; 1] = ["MVA_CLIENT_SECRET"];
+const SECRET_VARS: [&str; 2] = ["MVA_CLIENT_SECRET", "MVA_SESSION_KEY"];
 
 static SECRETS: std::sync::OnceLock<Vec<(&'static str, String)>> = std::sync::OnceLock::new();
 
@@ -308,7 +308,7 @@ pub fn take_secrets_from_env() {
 }
 
 /// A secret taken by [`take_secrets_from_env`] (or, when that was not called, from the environment).
-fn secret_var(name: &str) -> Option<String> {
+pub fn secret_var(name: &str) -> Option<String> {
     match SECRETS.get() {
         Some(taken) => taken
             .iter()

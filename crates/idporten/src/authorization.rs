@@ -14,7 +14,8 @@ use crate::discovery::ProviderMetadata;
 use crate::http::{parse_json, Http};
 use crate::token_request::oauth_error;
 use crate::{
-    AcrLevel, ClientConfig, Error, Nonce, PkceChallenge, PkceVerifier, RedirectUri, State,
+    check_callback, AcrLevel, AuthorizationCode, ClientConfig, Error, Issuer, Nonce, PkceChallenge,
+    PkceVerifier, RedirectUri, State,
 };
 
 /// The unreserved characters of RFC 7636 4.1, from which a code verifier is made.
@@ -87,7 +88,7 @@ impl LoginRandomness {
 }
 
 /// 32 bytes from `OsRng`, base64url without padding (43 characters).
-pub(crate) fn random_token() -> String {
+pub fn random_token() -> String {
     let mut bytes = [0u8; 32];
     OsRng.fill_bytes(&mut bytes);
     URL_SAFE_NO_PAD.encode(bytes)
@@ -110,6 +111,52 @@ pub struct AuthorizationRequest {
     pub acr: AcrLevel,
     /// Whether the request was pushed (PAR).
     pub pushed: bool,
+}
+
+impl AuthorizationRequest {
+    /// What a server keeps in the login's session until the callback (see [`AuthorizationState`]).
+    pub fn session_state(&self, issuer: &Issuer) -> AuthorizationState {
+        AuthorizationState {
+            state: self.state.clone(),
+            nonce: self.nonce.clone(),
+            pkce_verifier: self.pkce_verifier.clone(),
+            issuer: issuer.clone(),
+            redirect_uri: self.redirect_uri.clone(),
+            acr: self.acr,
+        }
+    }
+}
+
+/// The part of an [`AuthorizationRequest`] that must survive until the callback, serialisable into a server's
+/// session (or a sealed cookie): it holds secrets (the PKCE verifier), so keep it encrypted and never log it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AuthorizationState {
+    /// The state the callback must carry.
+    pub state: State,
+    /// The nonce the ID token must carry.
+    pub nonce: Nonce,
+    /// The PKCE verifier to send with the code.
+    pub pkce_verifier: PkceVerifier,
+    /// The provider the login was sent to; the callback's `iss` must name it (RFC 9207).
+    pub issuer: Issuer,
+    /// The redirect URI sent (the token request repeats it).
+    pub redirect_uri: RedirectUri,
+    /// The level asked for.
+    pub acr: AcrLevel,
+}
+
+impl AuthorizationState {
+    /// Checks the callback's query parameters against this login with [`check_callback`]: the code on success;
+    /// else [`Error::CallbackForeignState`], [`Error::CallbackIssuerMismatch`] (or `CallbackIssuerMissing` when
+    /// `iss_required`), [`Error::LoginCancelled`] (`access_denied`), [`Error::AuthorizationError`] or
+    /// [`Error::CallbackMissingCode`].
+    pub fn check_callback(
+        &self,
+        params: &[(String, String)],
+        iss_required: bool,
+    ) -> Result<AuthorizationCode, Error> {
+        check_callback(params, &self.state, &self.issuer, iss_required).map(|answer| answer.code)
+    }
 }
 
 /// The parameters of the authorization request, in a fixed order.
@@ -340,5 +387,59 @@ mod tests {
             "{e:?}"
         );
         assert!(e.to_string().contains("Samarbeidsportalen"), "{e}");
+    }
+
+    #[test]
+    fn the_session_state_survives_serialisation_and_checks_the_callback() {
+        let config = ClientConfig::new(
+            Issuer::parse("https://test.idporten.no").unwrap(),
+            ClientId::new("web"),
+            RedirectUri::parse("https://app.example/oauth2/callback").unwrap(),
+        );
+        let random = LoginRandomness::generate();
+        let req = build_authorization_request(&config, &metadata(), &config.redirect_uri, &random);
+        let kept = req.session_state(&config.issuer);
+        let json = serde_json::to_string(&kept).unwrap();
+        let back: AuthorizationState = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, kept);
+        assert_eq!(back.pkce_verifier.secret(), random.pkce.verifier.secret());
+        assert_eq!(back.acr, config.acr);
+        let params = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        let state = random.state.as_str();
+        let iss = "https://test.idporten.no";
+        let code = back
+            .check_callback(
+                &params(&[("code", "c1"), ("state", state), ("iss", iss)]),
+                true,
+            )
+            .unwrap();
+        assert_eq!(code.secret(), "c1");
+        let refused =
+            |pairs: &[(&str, &str)]| back.check_callback(&params(pairs), true).unwrap_err();
+        assert!(matches!(
+            refused(&[("code", "c1"), ("state", "other"), ("iss", iss)]),
+            Error::CallbackForeignState
+        ));
+        assert!(matches!(
+            refused(&[
+                ("code", "c1"),
+                ("state", state),
+                ("iss", "https://evil.example")
+            ]),
+            Error::CallbackIssuerMismatch { .. }
+        ));
+        assert!(matches!(
+            refused(&[("error", "access_denied"), ("state", state), ("iss", iss)]),
+            Error::LoginCancelled
+        ));
+        assert!(matches!(
+            refused(&[("error", "server_error"), ("state", state), ("iss", iss)]),
+            Error::AuthorizationError { .. }
+        ));
     }
 }

@@ -1,14 +1,21 @@
-//! Local validation throughput (files/s) with 1 and 2 threads, side by side with `xmllint --noout --schema`
-//! validating the same files in one process.
+//! Local validation throughput (files/s) on 1 and 2 threads, side by side with `xmllint --noout --schema`
+//! validating the same files in one process (one core). The three are run in turn, ROUNDS times (interleaved, so
+//! a change in the machine's load hits all three alike); the medians are printed, with the ratios to xmllint.
 //!
 //! ```text
-//! cargo run --release -p mva --example bench_validate -- [DIR] [REPEAT]
+//! cargo run --release -p mva --example bench_validate -- [DIR] [REPEAT] [ROUNDS]
 //! ```
-//! DIR defaults to the published examples kept in the crate (testdata/mva-meldingen/examples/melding); each file is validated REPEAT times (default 30).
+//! DIR defaults to the published examples kept in the crate (testdata/mva-meldingen/examples/melding); each file
+//! is validated REPEAT times per run (default 30); ROUNDS defaults to 7. BENCH_THREADS=1,2 picks the thread counts.
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Instant;
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -16,6 +23,7 @@ fn main() {
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/mva-meldingen/examples/melding")
     });
     let repeat: usize = args.next().and_then(|r| r.parse().ok()).unwrap_or(30);
+    let rounds: usize = args.next().and_then(|r| r.parse().ok()).unwrap_or(7);
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .expect("cannot read the folder")
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -24,48 +32,27 @@ fn main() {
     files.sort();
     let all: Vec<PathBuf> = (0..repeat).flat_map(|_| files.iter().cloned()).collect();
     let n = all.len();
-    println!(
-        "{} files x {repeat} = {n} validations, {} cores",
-        files.len(),
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-    );
-
-    // The machine may be shared: every figure is the best (shortest) of ROUNDS runs.
-    const ROUNDS: usize = 5;
-    println!("best of {ROUNDS} runs each");
-    // warm the page cache
-    let _ = mva::validate_files(&files, 1);
-    let mut ours = Vec::new();
-    let counts: Vec<usize> = match std::env::var("BENCH_THREADS") {
+    let threads: Vec<usize> = match std::env::var("BENCH_THREADS") {
         Ok(v) => v.split(',').filter_map(|t| t.trim().parse().ok()).collect(),
         Err(_) => vec![1, 2],
     };
-    for threads in counts {
-        let mut best = f64::MAX;
-        let mut invalid = 0;
-        for _ in 0..ROUNDS {
-            let t = Instant::now();
-            let reports = mva::validate_files(&all, threads);
-            best = best.min(t.elapsed().as_secs_f64());
-            invalid = reports.iter().filter(|(_, r)| !r.is_valid()).count();
-        }
-        println!(
-            "mva::validate_files threads={threads}: {:.3} s, {:.0} files/s ({invalid} invalid)",
-            best,
-            n as f64 / best
-        );
-        ours.push(best);
-    }
-
+    println!(
+        "{} files x {repeat} = {n} validations per run, {rounds} interleaved rounds, {} cores, load average {}",
+        files.len(),
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1),
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
     let xsd = std::env::temp_dir().join(format!("bench-mva-{}.xsd", std::process::id()));
     std::fs::write(&xsd, mva::schema::SchemaKind::Return.xsd()).expect("cannot write the schema");
-    let mut secs = f64::MAX;
-    let mut status = None;
-    for _ in 0..ROUNDS {
-        let t = Instant::now();
-        let s = Command::new("xmllint")
+    let xmllint = || {
+        Command::new("xmllint")
             .arg("--noout")
             .arg("--nonet")
             .arg("--schema")
@@ -73,26 +60,55 @@ fn main() {
             .args(&all)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
-            .status();
-        secs = secs.min(t.elapsed().as_secs_f64());
-        status = Some(s);
+            .status()
+    };
+    if let Err(e) = xmllint() {
+        println!("xmllint not run: {e} (Debian package libxml2-utils)");
+        return;
     }
-    let status = status.expect("at least one round");
-    let _ = std::fs::remove_file(&xsd);
-    match status {
-        Ok(_) => {
-            println!(
-                "xmllint --noout --schema (1 process, 1 thread): {:.3} s, {:.0} files/s",
-                secs,
-                n as f64 / secs
-            );
-            println!(
-                "speed-up vs xmllint: {:.2}x with 1 thread, {:.2}x with 2 threads",
-                secs / ours[0],
-                secs / ours[1]
-            );
-            println!("speed-up 2 threads vs 1: {:.2}x", ours[0] / ours[1]);
+    // warm the page cache
+    let _ = mva::validate_files(&files, 1);
+    let mut ours: Vec<Vec<f64>> = vec![Vec::new(); threads.len()];
+    let mut theirs = Vec::new();
+    let mut invalid = 0;
+    for _ in 0..rounds {
+        for (k, &t) in threads.iter().enumerate() {
+            let start = Instant::now();
+            let reports = mva::validate_files(&all, t);
+            ours[k].push(start.elapsed().as_secs_f64());
+            invalid = reports.iter().filter(|(_, r)| !r.is_valid()).count();
         }
-        Err(e) => println!("xmllint not run: {e} (Debian package libxml2-utils)"),
+        let start = Instant::now();
+        let _ = xmllint();
+        theirs.push(start.elapsed().as_secs_f64());
+    }
+    let _ = std::fs::remove_file(&xsd);
+    let xl = median(&mut theirs);
+    println!("| validator | median time | files/s | vs xmllint |");
+    println!("|---|---:|---:|---:|");
+    let mut medians = Vec::new();
+    for (k, &t) in threads.iter().enumerate() {
+        let m = median(&mut ours[k]);
+        medians.push(m);
+        println!(
+            "| `mva::validate_files`, {t} thread{} | {:.4} s | {:.0} | {:.2}x |",
+            if t == 1 { "" } else { "s" },
+            m,
+            n as f64 / m,
+            xl / m
+        );
+    }
+    println!(
+        "| `xmllint --noout --schema`, one process | {:.4} s | {:.0} | 1.00x |",
+        xl,
+        n as f64 / xl
+    );
+    println!("({invalid} of {n} validations found the document invalid, as xmllint does: the examples include two invalid ones)");
+    if medians.len() >= 2 {
+        println!(
+            "speed-up {} threads vs 1: {:.2}x",
+            threads[1],
+            medians[0] / medians[1]
+        );
     }
 }

@@ -58,8 +58,8 @@ fn wide_encoding(bytes: &[u8]) -> Option<&'static str> {
 }
 
 /// Refuses UTF-16 and UTF-32, binary input (NUL bytes) and bytes that are not UTF-8, with a finding that says
-/// which and where. A UTF-8 byte order mark is fine.
-pub(crate) fn require_utf8(bytes: &[u8]) -> Result<(), Finding> {
+/// which and where. A UTF-8 byte order mark is fine. Gives the document as text.
+pub(crate) fn require_utf8(bytes: &[u8]) -> Result<&str, Finding> {
     if let Some(name) = wide_encoding(bytes) {
         return Err(refuse(format!(
             "the file is encoded as {name}; VAT documents must be UTF-8 (the official format). Save the file as UTF-8"
@@ -72,18 +72,20 @@ pub(crate) fn require_utf8(bytes: &[u8]) -> Result<(), Finding> {
             "the file is binary (it contains NUL bytes), not an XML document",
         ));
     }
-    if let Err(e) = std::str::from_utf8(bytes) {
-        let at = e.valid_up_to();
-        let line = 1 + bytes[..at].iter().filter(|b| **b == b'\n').count();
-        let mut f = refuse(format!(
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Ok(text),
+        Err(e) => {
+            let at = e.valid_up_to();
+            let line = 1 + bytes[..at].iter().filter(|b| **b == b'\n').count();
+            let mut f = refuse(format!(
             "the file is not valid UTF-8 (byte {} on line {line}, offset {at}, cannot be read as UTF-8); VAT documents \
              must be UTF-8 (the official format). Save the file as UTF-8",
             bytes.get(at).map(|b| format!("0x{b:02X}")).unwrap_or_default()
         ));
-        f.line = u32::try_from(line).ok();
-        return Err(f);
+            f.line = u32::try_from(line).ok();
+            Err(f)
+        }
     }
-    Ok(())
 }
 
 #[cfg(test)]

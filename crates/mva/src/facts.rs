@@ -4,6 +4,60 @@
 use crate::scan::Scanned;
 use crate::types::{Period, PeriodLength};
 
+/// The paths whose first element's text is a fact (returns, then envelopes).
+pub(crate) const TEXT_PATHS: [&str; 8] = [
+    "/mvaMeldingDto/skattepliktig/organisasjonsnummer",
+    "/mvaMeldingDto/skattegrunnlagOgBeregnetSkatt/skattleggingsperiode/aar",
+    "/mvaMeldingDto/meldingskategori",
+    "/mvaMeldingDto/skattegrunnlagOgBeregnetSkatt/fastsattMerverdiavgift",
+    "/mvaMeldingDto/betalingsinformasjon/kundeIdentifikasjonsnummer",
+    "/mvaMeldingInnsending/norskIdentifikator/organisasjonsnummer",
+    "/mvaMeldingInnsending/skattleggingsperiode/aar",
+    "/mvaMeldingInnsending/meldingskategori",
+];
+/// The periods: the first element below one of these with a text names the period's length and term.
+pub(crate) const PERIOD_PREFIXES: [&str; 2] = [
+    "/mvaMeldingDto/skattegrunnlagOgBeregnetSkatt/skattleggingsperiode/periode",
+    "/mvaMeldingInnsending/skattleggingsperiode/periode",
+];
+/// The amounts of the specification lines, summed.
+pub(crate) const SUM_PATH: &str =
+    "/mvaMeldingDto/skattegrunnlagOgBeregnetSkatt/mvaSpesifikasjonslinje/merverdiavgift";
+
+/// Where facts are read from: the safe scan's index of a document, or the facts gathered while libxml2 streamed it.
+pub(crate) trait Lookup {
+    /// The trimmed text of the first element at `path` (one of [`TEXT_PATHS`]).
+    fn text(&self, path: &str) -> Option<&str>;
+    /// The first element below `prefix` (one of [`PERIOD_PREFIXES`]) with a text: its name and trimmed text.
+    fn first_child_text(&self, prefix: &str) -> Option<(&str, &str)>;
+    /// The sum in øre of the amounts at `path` ([`SUM_PATH`]); `None` when one is not an amount.
+    fn sum_amounts(&self, path: &str) -> Option<i64>;
+    /// The line of the first element at `path` (one of [`TEXT_PATHS`]).
+    fn line_of(&self, path: &str) -> Option<u32>;
+    /// Whether an element named `name` (`mvaSpesifikasjonslinje`) is in the document.
+    fn has_element(&self, name: &str) -> bool;
+}
+
+impl Lookup for Scanned<'_> {
+    fn text(&self, path: &str) -> Option<&str> {
+        Scanned::text(self, path)
+    }
+    fn first_child_text(&self, prefix: &str) -> Option<(&str, &str)> {
+        Scanned::first_child_text(self, prefix)
+    }
+    fn sum_amounts(&self, path: &str) -> Option<i64> {
+        self.all_at(path)
+            .map(|i| parse_amount_ore(&self.elements[i].text))
+            .sum()
+    }
+    fn line_of(&self, path: &str) -> Option<u32> {
+        self.find(path).map(|i| self.line(i))
+    }
+    fn has_element(&self, name: &str) -> bool {
+        self.elements.iter().any(|e| e.name == name)
+    }
+}
+
 /// What a return or an envelope says about who files for which period.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Facts {
@@ -58,7 +112,7 @@ pub fn format_ore(ore: i64) -> String {
     }
 }
 
-fn period_at(s: &Scanned, prefix: &str) -> Option<Period> {
+fn period_at(s: &impl Lookup, prefix: &str) -> Option<Period> {
     let (name, term) = s.first_child_text(&format!("{prefix}/periode"))?;
     let length = PeriodLength::from_element(name)?;
     let year = s.text(&format!("{prefix}/aar"))?.parse().ok()?;
@@ -69,16 +123,9 @@ fn period_at(s: &Scanned, prefix: &str) -> Option<Period> {
     })
 }
 
-pub(crate) fn return_facts(s: &Scanned) -> Facts {
+pub(crate) fn return_facts(s: &impl Lookup) -> Facts {
     let base = "/mvaMeldingDto";
-    let line_path =
-        format!("{base}/skattegrunnlagOgBeregnetSkatt/mvaSpesifikasjonslinje/merverdiavgift");
-    let lines: Option<i64> = s
-        .elements
-        .iter()
-        .filter(|e| e.path == line_path)
-        .map(|e| parse_amount_ore(&e.text))
-        .sum();
+    let lines = s.sum_amounts(SUM_PATH);
     Facts {
         organisation: s
             .text(&format!("{base}/skattepliktig/organisasjonsnummer"))
@@ -104,7 +151,7 @@ pub(crate) fn return_facts(s: &Scanned) -> Facts {
     }
 }
 
-pub(crate) fn envelope_facts(s: &Scanned) -> Facts {
+pub(crate) fn envelope_facts(s: &impl Lookup) -> Facts {
     let base = "/mvaMeldingInnsending";
     Facts {
         organisation: s

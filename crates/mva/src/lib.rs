@@ -31,6 +31,7 @@
 #![warn(missing_docs)]
 
 pub mod attachment;
+mod capture;
 pub mod consistency;
 mod encoding;
 pub mod endpoints;
@@ -65,5 +66,6 @@ pub use submission::{
 pub use token::{AccessToken, StaticToken, TokenSource};
 pub use types::{Category, InstanceId, OrganisationNumber, Period, PeriodLength};
 pub use validate::{
-    check, validate, validate_file, validate_files, validate_pair, PairReport, MAX_DOCUMENT_BYTES,
+    check, check_with, validate, validate_file, validate_files, validate_pair, validate_with,
+    Limits, PairReport, MAX_DOCUMENT_BYTES, MAX_ELEMENTS,
 };

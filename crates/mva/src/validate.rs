@@ -5,16 +5,40 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
+use crate::capture::Captured;
 pub use crate::consistency::{consistency, validate_pair, PairReport};
-use crate::facts::{envelope_facts, return_facts, Facts};
+use crate::facts::{envelope_facts, return_facts, Facts, Lookup};
 use crate::finding::{DocumentKind, Finding, FindingKind, Report, Severity};
-use crate::scan::{scan, Scanned};
+use crate::scan::{scan_limited, Scanned};
 use crate::schema::{self, SchemaKind};
 use crate::types::OrganisationNumber;
 
 /// The largest document validated or sent: 25 MB (the submission app's limit per data element). Larger input is
 /// refused with a [`FindingKind::TooLarge`] finding before it is parsed.
 pub const MAX_DOCUMENT_BYTES: usize = 25 * 1024 * 1024;
+
+/// The most elements a validated document may have (a VAT return has a few hundred). Bounds the index of elements
+/// the safe scan keeps: larger input is refused with a [`FindingKind::NotWellFormed`] finding.
+pub const MAX_ELEMENTS: usize = 200_000;
+
+/// The limits on a validated document. [`Limits::default`] holds the product's ([`MAX_DOCUMENT_BYTES`],
+/// [`MAX_ELEMENTS`]); raise them only knowingly, e.g. to measure how validation cost grows beyond them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The largest document, in bytes.
+    pub max_bytes: usize,
+    /// The most elements.
+    pub max_elements: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_bytes: MAX_DOCUMENT_BYTES,
+            max_elements: MAX_ELEMENTS,
+        }
+    }
+}
 
 /// A validated document: its report and, when it could be read, its facts.
 #[derive(Debug, Clone)]
@@ -36,20 +60,31 @@ pub fn validate(bytes: &[u8]) -> Report {
     check(bytes, None).report
 }
 
+/// Validates one document (as [`validate`]) within explicit [`Limits`].
+pub fn validate_with(bytes: &[u8], limits: Limits) -> Report {
+    check_with(bytes, None, limits).report
+}
+
 /// Validates a document that must be of `kind`.
 pub fn check(bytes: &[u8], expected: Option<DocumentKind>) -> Checked {
+    check_with(bytes, expected, Limits::default())
+}
+
+/// Validates a document that must be of `kind`, within explicit [`Limits`].
+pub fn check_with(bytes: &[u8], expected: Option<DocumentKind>, limits: Limits) -> Checked {
     let fail = |f: Finding| Checked {
         report: Report::single(f),
         facts: None,
     };
-    if bytes.len() > MAX_DOCUMENT_BYTES {
+    if bytes.len() > limits.max_bytes {
         return fail(Finding::new(
             Severity::Error,
             FindingKind::TooLarge,
             format!(
-                "the file is {} bytes; the limit is {} bytes (25 MB). A VAT return is a few kilobytes: check that this is the right file",
+                "the file is {} bytes; the limit is {} bytes{}. A VAT return is a few kilobytes: check that this is the right file",
                 bytes.len(),
-                MAX_DOCUMENT_BYTES
+                limits.max_bytes,
+                if limits.max_bytes == MAX_DOCUMENT_BYTES { " (25 MB)" } else { "" }
             ),
         ));
     }
@@ -60,11 +95,14 @@ pub fn check(bytes: &[u8], expected: Option<DocumentKind>) -> Checked {
             "the file is empty",
         ));
     }
-    let scanned = match scan(bytes) {
+    if let Some(checked) = read_once(bytes, expected, limits) {
+        return checked;
+    }
+    let scanned = match scan_limited(bytes, limits.max_elements) {
         Ok(s) => s,
         Err(f) => return fail(f),
     };
-    let kind = match (scanned.root_name.as_str(), expected) {
+    let kind = match (scanned.root_name, expected) {
         ("mvaMeldingDto", None | Some(DocumentKind::Return)) => DocumentKind::Return,
         ("mvaMeldingInnsending", None | Some(DocumentKind::Envelope)) => DocumentKind::Envelope,
         (other, exp) => {
@@ -110,7 +148,7 @@ pub fn check(bytes: &[u8], expected: Option<DocumentKind>) -> Checked {
             },
         )
         .at(root_path);
-        f.line = scanned.elements.first().map(|e| e.line);
+        f.line = (!scanned.elements.is_empty()).then(|| scanned.line(0));
         findings.push(f);
         if !scanned.root_ns.is_empty() {
             return Checked {
@@ -123,7 +161,7 @@ pub fn check(bytes: &[u8], expected: Option<DocumentKind>) -> Checked {
         }
         patched = Some(add_namespace(
             bytes,
-            &scanned.root_name,
+            scanned.root_name,
             schema_kind.namespace(),
         ));
     }
@@ -168,6 +206,70 @@ pub fn check(bytes: &[u8], expected: Option<DocumentKind>) -> Checked {
     }
 }
 
+/// The kind a root element names, if it is the one expected.
+fn kind_of(root: &str, expected: Option<DocumentKind>) -> Option<DocumentKind> {
+    match (root, expected) {
+        ("mvaMeldingDto", None | Some(DocumentKind::Return)) => Some(DocumentKind::Return),
+        ("mvaMeldingInnsending", None | Some(DocumentKind::Envelope)) => {
+            Some(DocumentKind::Envelope)
+        }
+        _ => None,
+    }
+}
+
+/// The common case, read once: the input is UTF-8, the prolog is clean (no DOCTYPE, a UTF-8 declaration if any),
+/// and the root is the expected element in its namespace. libxml2 then streams the document (checking it is
+/// well-formed and valid) while [`Captured`] gathers the facts and enforces the scan's limits. Only when libxml2
+/// reports anything is the safe scan's index built: for a schema error (to give it a path, line and VAT code),
+/// or, for anything else (not well-formed, a limit reached, a namespace problem), `None` sends the document down
+/// the full path in [`check_with`], which reports it as before.
+fn read_once(bytes: &[u8], expected: Option<DocumentKind>, limits: Limits) -> Option<Checked> {
+    let root = crate::scan::prolog(bytes).ok()?;
+    let kind = kind_of(root.root_name, expected)?;
+    let schema_kind = match kind {
+        DocumentKind::Return => SchemaKind::Return,
+        DocumentKind::Envelope => SchemaKind::Envelope,
+    };
+    if root.root_ns != schema_kind.namespace() {
+        return None;
+    }
+    let mut captured = Captured::new(limits.max_elements);
+    let streamed = schema::stream_validate(schema_kind, bytes, Some(&mut captured));
+    if streamed.well_formed != Some(true) || !streamed.parse_errors.is_empty() || captured.stopped {
+        return None;
+    }
+    let mut findings = Vec::new();
+    if !streamed.schema_errors.is_empty() {
+        let scanned = match scan_limited(bytes, limits.max_elements) {
+            Ok(s) => s,
+            Err(f) => {
+                return Some(Checked {
+                    report: Report::single(f),
+                    facts: None,
+                })
+            }
+        };
+        findings.extend(
+            streamed
+                .schema_errors
+                .iter()
+                .map(|e| schema_finding(&scanned, e)),
+        );
+    }
+    let facts = match kind {
+        DocumentKind::Return => return_facts(&captured),
+        DocumentKind::Envelope => envelope_facts(&captured),
+    };
+    findings.extend(rules(kind, &captured, &facts));
+    Some(Checked {
+        report: Report {
+            document: Some(kind),
+            findings,
+        },
+        facts: Some(facts),
+    })
+}
+
 fn add_namespace(bytes: &[u8], root: &str, ns: &str) -> Vec<u8> {
     let needle = format!("<{root}");
     let at = bytes
@@ -204,15 +306,19 @@ fn schema_finding(scanned: &Scanned, e: &schema::RawError) -> Finding {
     );
     f.line = e.line;
     f.column = e.column;
+    // libxml2 streams: its line is where it had read to. The element it means gives the start tag's line and
+    // column, the path and the VAT code (the index is walked only here, when there is a finding).
     if let Some(i) = scanned.best_element(e.line, name.as_deref()) {
-        f.path = Some(scanned.elements[i].path.clone());
+        f.line = Some(scanned.line(i));
+        f.column = Some(scanned.column(i));
+        f.path = Some(scanned.path(i));
         f.mva_code = scanned.mva_code_of(i);
     }
     f
 }
 
 /// Rules beyond the schema that can be checked locally.
-fn rules(kind: DocumentKind, scanned: &Scanned, facts: &Facts) -> Vec<Finding> {
+fn rules(kind: DocumentKind, doc: &impl Lookup, facts: &Facts) -> Vec<Finding> {
     let mut out = Vec::new();
     let org_path = match kind {
         DocumentKind::Return => "/mvaMeldingDto/skattepliktig/organisasjonsnummer",
@@ -229,20 +335,13 @@ fn rules(kind: DocumentKind, scanned: &Scanned, facts: &Facts) -> Vec<Finding> {
                 format!("organisation number {org} has an invalid check digit (mod 11); the real service will refuse it"),
             )
             .at(org_path);
-            f.line = scanned
-                .elements
-                .iter()
-                .find(|e| e.path == org_path)
-                .map(|e| e.line);
+            f.line = doc.line_of(org_path);
             out.push(f);
         }
     }
     if kind == DocumentKind::Return {
         if let (Some(total), Some(lines)) = (facts.vat_total.as_deref(), facts.lines_total_ore) {
-            let has_lines = scanned
-                .elements
-                .iter()
-                .any(|e| e.name == "mvaSpesifikasjonslinje");
+            let has_lines = doc.has_element("mvaSpesifikasjonslinje");
             if let Some(total_ore) = crate::facts::parse_amount_ore(total) {
                 if has_lines && total_ore != lines {
                     let path =
@@ -256,11 +355,7 @@ fn rules(kind: DocumentKind, scanned: &Scanned, facts: &Facts) -> Vec<Finding> {
                         ),
                     )
                     .at(path);
-                    f.line = scanned
-                        .elements
-                        .iter()
-                        .find(|e| e.path == path)
-                        .map(|e| e.line);
+                    f.line = doc.line_of(path);
                     f.code =
                         Some("MVA_MELDINGSINNHOLD_SUM_MVA_FEIL_SUMMERING_AV_AVGIFTLINJER".into());
                     out.push(f);

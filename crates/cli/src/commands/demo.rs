@@ -3,9 +3,8 @@
 //! submit it through the simulated Altinn 3, wait for the feedback, and save the receipt and payment information.
 
 use anyhow::{Context, Result};
-use idporten::{
-    BrowserLaunch, BrowserOpener, ClientConfig, ClientId, ListenerOptions, RedirectUri, TokenSet,
-};
+use idporten::{ClientConfig, ClientId, RedirectUri, TokenSet};
+use idporten_desktop::{BrowserLaunch, BrowserOpener, ListenerOptions};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use url::Url;
@@ -51,8 +50,8 @@ async fn demo(issuer: &str, args: &DemoArgs) -> Result<u8> {
     let client = idporten::Client::discover(config, idporten::Seams::default()).await?;
     // The demo keeps its session only for this run: in a private temporary directory, removed at the end.
     let session_dir = tempfile::tempdir().context("cannot create a temporary directory")?;
-    let store = idporten::FileTokenStore::new(session_dir.path().join("tokens"));
-    let tokens = idporten::login(
+    let store = idporten_desktop::FileTokenStore::new(session_dir.path().join("tokens"));
+    let tokens = idporten_desktop::login(
         &client,
         &HeadlessBrowser::new(),
         &ListenerOptions::default(),

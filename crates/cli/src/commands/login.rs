@@ -1,7 +1,7 @@
 //! `mva login`: the browser login, with a countdown in the terminal, then the session is stored.
 
 use anyhow::Result;
-use idporten::{ListenerOptions, LoginEvent};
+use idporten_desktop::{ListenerOptions, LoginEvent};
 use serde::Serialize;
 use std::time::Duration;
 
@@ -38,7 +38,7 @@ pub async fn run(ctx: &ProfileSettings, args: LoginArgs) -> Result<u8> {
     let spinner = output::hidden_spinner();
     let env_name = provider.environment.clone();
     let key = provider.store_key();
-    let tokens = idporten::login(
+    let tokens = idporten_desktop::login(
         &client,
         opener.as_ref(),
         &options,

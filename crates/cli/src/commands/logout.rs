@@ -1,7 +1,7 @@
 //! `mva logout`: revoke, end the ID-porten session through the browser, forget the tokens. `--local` only forgets.
 
 use anyhow::Result;
-use idporten::{EndSessionOutcome, ListenerOptions};
+use idporten_desktop::{EndSessionOutcome, ListenerOptions};
 use std::time::Duration;
 
 use crate::cli::LogoutArgs;
@@ -46,7 +46,7 @@ pub async fn run(ctx: &ProfileSettings, args: LogoutArgs) -> Result<u8> {
         timeout: Duration::from_secs(args.timeout.unwrap_or(120)),
         ..ListenerOptions::default()
     };
-    let outcome = idporten::logout(
+    let outcome = idporten_desktop::logout(
         &client,
         store.as_ref(),
         &key,

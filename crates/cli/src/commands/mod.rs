@@ -6,6 +6,7 @@ mod integration;
 mod login;
 mod logout;
 mod man;
+mod serve;
 mod session;
 mod sim;
 mod status;
@@ -32,6 +33,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Submit(args) => submit::run(&ctx()?, args).await,
         Command::Status(args) => status::run(&ctx()?, args).await,
         Command::Demo(args) => demo::run(args).await,
+        Command::Serve(args) => serve::run(&ctx()?, args).await,
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),
     }

@@ -2,10 +2,8 @@
 //! opener, and a fresh access token.
 
 use anyhow::Result;
-use idporten::{
-    BrowserOpener, Client, ClientConfig, CommandBrowser, OpenOrPrint, PrintUrl, Seams,
-    SystemBrowser,
-};
+use idporten::{Client, ClientConfig, Seams};
+use idporten_desktop::{BrowserOpener, CommandBrowser, OpenOrPrint, PrintUrl, SystemBrowser};
 use std::sync::Arc;
 
 use crate::cli::{BrowserArgs, LoginSettings};
@@ -13,7 +11,7 @@ use crate::settings::{self, ProfileSettings, Provider};
 
 /// The store of sessions: the OS keyring where it works, else files under `$MVA_HOME/tokens`.
 pub fn store() -> Result<Box<dyn idporten::TokenStore>> {
-    Ok(idporten::default_store()?)
+    Ok(idporten_desktop::default_store()?)
 }
 
 /// The real seams, with the discovery document cached under `$MVA_HOME/cache` for 24 h.

@@ -10,6 +10,7 @@ mod login_oidc_provider;
 mod login_pages;
 mod login_sim;
 mod registered_lifetimes;
+mod serve;
 mod snapshot;
 mod tidy;
 mod vat;

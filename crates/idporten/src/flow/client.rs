@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::authorization::{
     build_authorization_request, push_authorization_request, AuthorizationRequest,
+    AuthorizationState,
 };
 use crate::discovery::{discover, ProviderMetadata};
 use crate::id_token::{token_kid, validate_id_token, Expectations};
@@ -177,6 +178,22 @@ impl Client {
         code: &AuthorizationCode,
         request: &AuthorizationRequest,
     ) -> Result<TokenSet, Error> {
+        self.exchange_code_for(code, &request.session_state(&self.config.issuer))
+            .await
+    }
+
+    /// [`Client::exchange_code`] for a login whose [`AuthorizationState`] a server kept in its session.
+    pub async fn exchange_code_for(
+        &self,
+        code: &AuthorizationCode,
+        request: &AuthorizationState,
+    ) -> Result<TokenSet, Error> {
+        if request.issuer != self.config.issuer {
+            return Err(Error::CallbackIssuerMismatch {
+                expected: self.config.issuer.to_string(),
+                found: request.issuer.to_string(),
+            });
+        }
         let form = code_grant_form(code, &request.redirect_uri, &request.pkce_verifier);
         let response = request_tokens(
             &self.seams.http,

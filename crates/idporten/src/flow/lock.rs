@@ -7,16 +7,13 @@ use std::sync::{Arc, Mutex, OnceLock};
 use crate::{Error, StoreKey, StoreLock, TokenStore};
 
 /// Held while a session is read, changed and written back; released when dropped (the store's lock first).
-pub(crate) struct SessionLock {
+pub struct SessionLock {
     _store: StoreLock,
     _local: tokio::sync::OwnedMutexGuard<()>,
 }
 
 /// Takes the session's lock: in-process first, then across processes (waiting up to the store's timeout).
-pub(crate) async fn lock_session(
-    store: &dyn TokenStore,
-    key: &StoreKey,
-) -> Result<SessionLock, Error> {
+pub async fn lock_session(store: &dyn TokenStore, key: &StoreKey) -> Result<SessionLock, Error> {
     let local = local_lock(key).lock_owned().await;
     let store_lock = lock_blocking(store, key)?;
     Ok(SessionLock {

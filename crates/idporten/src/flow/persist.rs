@@ -23,7 +23,7 @@ pub(crate) fn write_tokens(
 /// Compare-and-set, the caller holding the lock: when `expected` accepts what is stored now (`None`: nothing, or
 /// unreadable tokens), writes `new` (deletes, with `None`) and answers `true`; else changes nothing and answers
 /// `false`.
-pub(crate) fn write_if(
+pub fn write_if(
     store: &dyn TokenStore,
     key: &StoreKey,
     expected: impl FnOnce(Option<&TokenSet>) -> bool,

@@ -368,3 +368,87 @@ fn millions_of_tiny_elements_are_refused_without_eating_memory() {
         r.findings[0]
     );
 }
+
+/// mvakode1.xml with its one specification line repeated `n` times.
+fn return_with_lines(n: usize) -> String {
+    let src = std::fs::read_to_string(data().join("examples/melding/mvakode1.xml")).unwrap();
+    let start = src.find("\t\t<mvaSpesifikasjonslinje>").unwrap();
+    let end =
+        src.find("</mvaSpesifikasjonslinje>\n").unwrap() + "</mvaSpesifikasjonslinje>\n".len();
+    format!(
+        "{}{}{}",
+        &src[..start],
+        src[start..end].repeat(n),
+        &src[end..]
+    )
+}
+
+/// libxml2 streams the document and reports where it had read to (here the end tag, two lines below the start);
+/// the index built for the finding must still name the element's own line, column, path and VAT code, deep in a
+/// large file.
+#[test]
+fn a_finding_deep_in_a_large_return_has_its_line_column_path_and_vat_code() {
+    let doc = return_with_lines(5_000);
+    let at = doc
+        .match_indices("<mvaSpesifikasjonslinje>")
+        .nth(3_999)
+        .unwrap()
+        .0;
+    let (head, tail) = doc.split_at(at);
+    let tail = tail
+        .replacen("<mvaKode>1</mvaKode>", "<mvaKode>3</mvaKode>", 1)
+        .replacen(
+            "<merverdiavgift>-2500</merverdiavgift>",
+            "<merverdiavgift>\n\t\t\t\ttjue\n\t\t\t</merverdiavgift>",
+            1,
+        );
+    let bad = format!("{head}{tail}");
+    let report = within(30, move || validate(bad.as_bytes()));
+    let errors: Vec<_> = report.errors().collect();
+    assert_eq!(errors.len(), 1, "{report:#?}");
+    let f = errors[0];
+    assert_eq!(f.kind, FindingKind::Schema, "{f}");
+    let doc = format!("{head}{tail}");
+    let start = doc.find("<merverdiavgift>\n").unwrap();
+    let line = doc[..start].matches('\n').count() as u32 + 1;
+    assert!(line > 20_000, "deep in the file: line {line}");
+    assert_eq!(f.line, Some(line), "{f}");
+    assert_eq!(f.column, Some(4), "three tabs, then the '<': {f}");
+    assert_eq!(
+        f.path.as_deref(),
+        Some("/mvaMeldingDto/skattegrunnlagOgBeregnetSkatt/mvaSpesifikasjonslinje/merverdiavgift")
+    );
+    assert_eq!(f.mva_code.as_deref(), Some("3"), "{f}");
+}
+
+/// An error libxml2 finds only when an element closes (a missing child) is reported at the element's own start
+/// tag, not at the last child before the end tag where libxml2 had read to.
+#[test]
+fn an_error_found_at_an_end_tag_names_the_element_that_closes() {
+    let doc = return_with_lines(3_000);
+    let at = doc
+        .match_indices("<mvaSpesifikasjonslinje>")
+        .nth(2_500)
+        .unwrap()
+        .0;
+    let (head, tail) = doc.split_at(at);
+    let tail = tail
+        .replacen("<merverdiavgift>-2500</merverdiavgift>", "", 1)
+        .replacen(
+            "<mvaKodeRegnskapsystem>25 inng mva</mvaKodeRegnskapsystem>",
+            "",
+            1,
+        );
+    let bad = format!("{head}{tail}");
+    let line = head.matches('\n').count() as u32 + 1;
+    let report = within(30, move || validate(bad.as_bytes()));
+    let errors: Vec<_> = report.errors().collect();
+    assert_eq!(errors.len(), 1, "{report:#?}");
+    let f = errors[0];
+    assert_eq!(f.line, Some(line), "{f}");
+    assert_eq!(
+        f.path.as_deref(),
+        Some("/mvaMeldingDto/skattegrunnlagOgBeregnetSkatt/mvaSpesifikasjonslinje"),
+        "{f}"
+    );
+}

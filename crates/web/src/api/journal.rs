@@ -56,7 +56,7 @@ struct KeptAttachment {
 
 impl Folders {
     pub(crate) fn new(data_dir: &Path, pid: &Pid, org: &OrganisationNumber) -> Self {
-        let person: String = Sha256::digest(pid.secret().as_bytes())
+        let person: String = Sha256::digest(pid.reveal().as_bytes())
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
@@ -169,7 +169,12 @@ impl Folders {
 
     fn write(&self, name: &str, bytes: &[u8]) -> Result<(), MvaError> {
         let dir = self.web();
-        std::fs::create_dir_all(&dir).map_err(|source| MvaError::Io {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        // Readable by the server's user only, from `persons/` down (the journal's own folders are 0700 too).
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(&dir).map_err(|source| MvaError::Io {
             action: "cannot create folder",
             path: dir.clone(),
             source,

@@ -132,6 +132,16 @@ pub(super) async fn create(
     Ok((StatusCode::ACCEPTED, Json(body)).into_response())
 }
 
+/// A submission in the running set: its journal entry (ids alone are not unique: two persons may file the same
+/// return for one organisation, each in their own journal).
+fn running_key(folders: &Folders, id: &SubmissionId) -> String {
+    folders
+        .journal()
+        .join(&id.key)
+        .to_string_lossy()
+        .into_owned()
+}
+
 /// Removes a submission from the running set when its task ends, even by a panic.
 struct Running {
     set: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
@@ -155,7 +165,7 @@ fn start(
     id: SubmissionId,
     submission: Option<Submission>,
 ) {
-    let name = id.to_string();
+    let name = running_key(&folders, &id);
     {
         let Ok(mut set) = state.running.lock() else {
             return;
@@ -279,13 +289,22 @@ fn view(id: &SubmissionId, j: &Journal, error: Option<String>) -> StatusView {
     }
 }
 
-/// The journal of `raw` for this session's person, read off the async runtime: `None` when a submission was
-/// accepted but its journal is not started yet (or never was: see [`status`]).
-async fn load(
-    state: &ApiState,
-    session: &crate::Session,
-    raw: &str,
-) -> Result<(SubmissionId, Folders, Option<Journal>, Option<String>), Problem> {
+/// A submission as found on disk for this session's person.
+struct Loaded {
+    id: SubmissionId,
+    folders: Folders,
+    /// `None` when the submission was accepted but its journal is not started yet (or never was: see [`status`]).
+    journal: Option<Journal>,
+    /// Why it stopped, if it did.
+    error: Option<String>,
+    /// When it was accepted.
+    accepted: Option<std::time::SystemTime>,
+    /// Whether some process holds the journal entry's lock (a submission of it is running there).
+    locked: bool,
+}
+
+/// The submission `raw` of this session's person, read off the async runtime; 404 when there is none.
+async fn load(state: &ApiState, session: &crate::Session, raw: &str) -> Result<Loaded, Problem> {
     let id = SubmissionId::parse(raw).ok_or_else(not_found)?;
     let folders = Folders::new(
         &state.config.data_dir,
@@ -293,36 +312,51 @@ async fn load(
         &id.organisation,
     );
     let (f, key) = (folders.clone(), id.key.clone());
-    let (journal, error, accepted) =
-        tokio::task::spawn_blocking(move || (f.open(&key), f.error(&key), f.accepted_at(&key)))
-            .await
-            .map_err(|_| not_found())?;
-    match journal.map_err(|e| mva_problem(&e))? {
-        Some(j) => Ok((id, folders, Some(j.state), error)),
-        None if accepted.is_some() => Ok((id, folders, None, error)),
-        None => Err(not_found()),
+    let (journal, error, accepted, locked) = tokio::task::spawn_blocking(move || {
+        let accepted = f.accepted_at(&key);
+        let journal = f.open(&key);
+        let present = accepted.is_some() || matches!(journal, Ok(Some(_)));
+        // Only look at the lock of an entry that exists (looking creates the journal folder).
+        let locked = present && matches!(EntryLock::try_acquire(&f.journal(), &key), Ok(None));
+        (journal, f.error(&key), accepted, locked)
+    })
+    .await
+    .map_err(|_| not_found())?;
+    let journal = journal.map_err(|e| mva_problem(&e))?.map(|j| j.state);
+    if journal.is_none() && accepted.is_none() {
+        return Err(not_found());
     }
+    Ok(Loaded {
+        id,
+        folders,
+        journal,
+        error,
+        accepted,
+        locked,
+    })
 }
 
 /// How long an accepted submission may take to start its journal before it counts as stopped.
 const START_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
-
-/// Whether some process holds the entry's lock (a submission is running there).
-fn held_elsewhere(folders: &Folders, key: &str) -> bool {
-    matches!(EntryLock::try_acquire(&folders.journal(), key), Ok(None))
-}
 
 pub(super) async fn status(
     State(state): State<ApiState>,
     ApiSession(session): ApiSession,
     Path(raw): Path<String>,
 ) -> Result<Json<StatusView>, Problem> {
-    let (id, folders, journal, mut error) = load(&state, &session, &raw).await?;
+    let Loaded {
+        id,
+        folders,
+        journal,
+        mut error,
+        accepted,
+        locked,
+    } = load(&state, &session, &raw).await?;
     let here = state
         .running
         .lock()
-        .is_ok_and(|set| set.contains(&id.to_string()));
-    let busy = here || held_elsewhere(&folders, &id.key);
+        .is_ok_and(|set| set.contains(&running_key(&folders, &id)));
+    let busy = here || locked;
     let journal = match journal {
         Some(j) => {
             if j.feedback.is_none() && error.is_none() && !busy {
@@ -338,10 +372,9 @@ pub(super) async fn status(
             j
         }
         None => {
-            let young = folders
-                .accepted_at(&id.key)
-                .and_then(|t| t.elapsed().ok())
-                .is_some_and(|age| age < START_GRACE);
+            let young = accepted
+                // A time in the future (a clock step) counts as just now.
+                .is_some_and(|t| t.elapsed().map_or(true, |age| age < START_GRACE));
             if error.is_none() && !busy && !young {
                 // Accepted, but its process stopped before the journal began: nothing was sent.
                 error = Some(
@@ -360,7 +393,12 @@ pub(super) async fn resume(
     ApiSession(session): ApiSession,
     Path(raw): Path<String>,
 ) -> Result<Json<StatusView>, Problem> {
-    let (id, folders, journal, _) = load(&state, &session, &raw).await?;
+    let Loaded {
+        id,
+        folders,
+        journal,
+        ..
+    } = load(&state, &session, &raw).await?;
     let journal = journal.ok_or_else(not_found)?;
     if journal.feedback.is_none() {
         start(
@@ -382,7 +420,12 @@ async fn feedback_file(
     name: &'static str,
     content_type: &'static str,
 ) -> Result<Response, Problem> {
-    let (id, folders, journal, _) = load(state, session, raw).await?;
+    let Loaded {
+        id,
+        folders,
+        journal,
+        ..
+    } = load(state, session, raw).await?;
     let journal = journal.ok_or_else(not_found)?;
     let instance = journal
         .instance

@@ -6,7 +6,7 @@ use super::support::{redis_store, RedisServer};
 use web::SessionKeys;
 
 struct World {
-    _redis: RedisServer,
+    redis: RedisServer,
     sim: sim::SimHandle,
     upstream: Upstream,
     a: Instance,
@@ -42,7 +42,7 @@ async fn world(auth: Auth) -> World {
     )
     .await;
     World {
-        _redis: redis,
+        redis,
         sim,
         upstream,
         a,
@@ -108,6 +108,8 @@ async fn log_in_on_a_use_the_session_on_b_and_log_out() {
             200,
             "the forwarded token is valid at the provider"
         );
+
+        assert_nothing_in_clear(&w.redis, &[token, PID, "Bearer"]).await;
 
         let info: serde_json::Value = browser
             .request(
@@ -235,4 +237,44 @@ async fn both_instances_refreshing_at_once_never_spend_a_token_twice() {
         .await
         .unwrap();
     assert_eq!(userinfo.status(), 200);
+}
+
+/// Every key and value in Redis, searched for each of `needles` (the real tokens of a login, the person's number).
+async fn assert_nothing_in_clear(redis: &RedisServer, needles: &[&str]) {
+    use redis::AsyncCommands;
+    let mut raw = redis.raw().await;
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg("*")
+        .query_async(&mut raw)
+        .await
+        .unwrap();
+    assert!(!keys.is_empty());
+    let mut everything: Vec<Vec<u8>> = Vec::new();
+    for key in keys {
+        everything.push(key.clone().into_bytes());
+        let kind: String = redis::cmd("TYPE")
+            .arg(&key)
+            .query_async(&mut raw)
+            .await
+            .unwrap();
+        match kind.as_str() {
+            "hash" => {
+                let pairs: Vec<(Vec<u8>, Vec<u8>)> = raw.hgetall(&key).await.unwrap();
+                everything.extend(pairs.into_iter().flat_map(|(f, v)| [f, v]));
+            }
+            "set" => everything.extend(raw.smembers::<_, Vec<Vec<u8>>>(&key).await.unwrap()),
+            "string" => everything.push(raw.get(&key).await.unwrap()),
+            other => panic!("unexpected {other} at {key}"),
+        }
+    }
+    for needle in needles {
+        // A token's signature part is enough to find it.
+        let probe = needle.rsplit('.').next().unwrap().as_bytes();
+        assert!(
+            !everything
+                .iter()
+                .any(|b| b.windows(probe.len()).any(|w| w == probe)),
+            "Redis holds {needle:.12}... in clear"
+        );
+    }
 }

@@ -1,7 +1,7 @@
 //! The VAT page's JSON API over real sockets, against the simulator's VAT services.
 
 use super::page_support::{
-    example_return, instance, log_in, multipart, sessions, vat_sim, Instance, KARI, ORG, PER,
+    example_return, instance, log_in, multipart, sessions, vat_sim, Instance, KARI, OLA, ORG, PER,
 };
 use reqwest::header::{CONTENT_TYPE, COOKIE, ORIGIN};
 use reqwest::StatusCode;
@@ -250,6 +250,17 @@ async fn a_submission_is_filed_once_and_offers_receipt_and_payment() {
     let s = until_finished(&b, &cookie, &id).await;
     assert_eq!(s["state"], "done");
     assert_eq!(sim.services.instances().len(), 1, "filed exactly once");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let persons = data.path().join("persons");
+        let mode = std::fs::metadata(&persons).unwrap().permissions().mode();
+        assert_eq!(
+            mode & 0o777,
+            0o700,
+            "the journals are the server user's only"
+        );
+    }
 
     let receipt = from_page(
         &a,
@@ -406,6 +417,8 @@ async fn the_page_is_served_with_a_strict_policy() {
         assert!(csp.contains(directive), "{csp}");
     }
     assert!(!csp.contains("unsafe"), "{csp}");
+    // Not `no-referrer`: it makes browsers send `Origin: null` with the log-out form, which the CSRF guard refuses.
+    assert_eq!(r.headers()["referrer-policy"], "same-origin");
     let html = r.text().await.unwrap();
     assert!(html.contains("<html lang=\"en\">"));
     for asset in ["/assets/app.js", "/assets/i18n.js", "/assets/app.css"] {
@@ -487,4 +500,58 @@ async fn a_submission_whose_process_stopped_is_resumed_by_the_next_look_and_file
     assert_eq!(s["state"], "done", "{s}");
     assert_eq!(s["instance"], sim.services.instances()[0].id.as_str());
     assert_eq!(sim.services.instances().len(), 1, "filed exactly once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_persons_filing_the_same_return_each_get_their_own_submission() {
+    let sim = vat_sim().await;
+    let sessions = sessions();
+    let data = tempfile::tempdir().unwrap();
+    let server = instance(&sessions, &sim, data.path(), "127.0.0.1").await;
+    let kari = log_in(&sessions, &sim, KARI).await;
+    let ola = log_in(&sessions, &sim, OLA).await;
+    let ret = example_return(ORG);
+    let parts: &[(&str, Option<&str>, &[u8])] = &[
+        ("organisation", None, ORG.as_bytes()),
+        ("return", Some("mva-melding.xml"), &ret),
+    ];
+    let (rk, ro) = tokio::join!(
+        post_form(&server, "/api/submissions", &kari, parts),
+        post_form(&server, "/api/submissions", &ola, parts)
+    );
+    let id = rk.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        ro.json::<Value>().await.unwrap()["id"],
+        id.as_str(),
+        "the same content, the same id"
+    );
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let (k, o) = loop {
+        let k = until_finished(&server, &kari, &id).await;
+        let o: Value = from_page(
+            &server,
+            reqwest::Method::GET,
+            &format!("/api/submissions/{id}"),
+            &ola,
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        if o["state"] != "running" {
+            break (k, o);
+        }
+        assert!(Instant::now() < deadline, "Ola's submission never ran: {o}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(k["state"], "done", "{k}");
+    // Ola may fill in but not submit (Regnskapsmedarbeider): his own run stops at the submit step and says why.
+    assert_eq!(o["state"], "failed", "{o}");
+    assert!(o["error"].as_str().unwrap().contains("403"), "{o}");
+    assert_ne!(o["instance"], k["instance"]);
 }

@@ -17,6 +17,7 @@ use web::{
 };
 
 pub const KARI: &str = "01818510078"; // may submit for 310000019
+pub const OLA: &str = "15929210775"; // may fill in for 310000019, not submit
 pub const PER: &str = "24827010770"; // no roles
 pub const ORG: &str = "310000019";
 pub const ISSUER: &str = "http://127.0.0.1:9/idporten";
