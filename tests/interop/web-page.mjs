@@ -138,14 +138,22 @@ try {
   if (logout !== 'none') {
     // Log out: a POST form to /oauth2/logout; the BFF revokes, ends the provider's session (a POST to its
     // end_session, which may ask to confirm) and comes back.
-    await page.click('#logout button');
-    for (let step = 0; step < 8 && !page.url().startsWith(base); step += 1) {
+    await Promise.all([page.waitForNavigation({ timeout: 15000 }), page.click('#logout button')]);
+    const origin = new URL(base).origin;
+    const back = () => {
+      const u = new URL(page.url());
+      return u.origin === origin && !u.pathname.startsWith('/oauth2/logout');
+    };
+    for (let step = 0; step < 10 && !back(); step += 1) {
       await page.waitForLoadState('load');
+      if (back()) break;
+      const here = page.url();
       const confirm = page.locator('button[name="logout"][value="yes"], button[name="logout"]');
-      if (!page.url().startsWith(base) && await confirm.count()) await confirm.first().click();
-      await page.waitForURL((u) => u.href.startsWith(base), { timeout: 5000 }).catch(() => {});
+      if (new URL(here).origin !== origin && await confirm.count()) await confirm.first().click().catch(() => {});
+      await page.waitForURL((u) => u.href !== here, { timeout: 5000 }).catch(() => {});
     }
-    check(page.url().startsWith(base), `logout came back to the page: ${page.url()}`);
+    if (!back()) await shot('6-logout-stuck');
+    check(back(), `logout came back to the page: ${page.url()}: ${(await page.locator('body').innerText().catch(() => '')).slice(0, 400)}`);
     await page.goto(base + '/');
     await page.locator('#login').waitFor({ state: 'visible', timeout: 30000 });
     const after = await context.cookies(base);

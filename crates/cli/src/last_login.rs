@@ -32,23 +32,70 @@ pub fn recall(home: &Path, profile: &str) -> Option<LastLogin> {
     read_all(home).remove(profile)
 }
 
-/// Remembers the login of `profile` (written atomically: a temporary file renamed over the old one).
+/// Remembers the login of `profile`.
 pub fn remember(home: &Path, profile: &str, login: LastLogin) -> std::io::Result<()> {
     let mut all = read_all(home);
     all.insert(profile.to_string(), login);
     std::fs::create_dir_all(home)?;
-    let tmp = home.join(format!("last-login.json.{}", std::process::id()));
-    std::fs::write(&tmp, serde_json::to_vec_pretty(&all)?)?;
-    std::fs::rename(tmp, file(home))
+    write_all(home, &all)
 }
 
 /// Forgets the login of `profile`.
 pub fn forget(home: &Path, profile: &str) -> std::io::Result<()> {
     let mut all = read_all(home);
     if all.remove(profile).is_some() {
-        let tmp = home.join(format!("last-login.json.{}", std::process::id()));
-        std::fs::write(&tmp, serde_json::to_vec_pretty(&all)?)?;
-        std::fs::rename(tmp, file(home))?;
+        write_all(home, &all)?;
     }
     Ok(())
+}
+
+/// Writes the file atomically: a temporary file with a random name, created exclusively (never a planted file or
+/// link followed), then renamed over the old one.
+fn write_all(home: &Path, all: &BTreeMap<String, LastLogin>) -> std::io::Result<()> {
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".last-login.")
+        .suffix(".tmp")
+        .tempfile_in(home)?;
+    std::io::Write::write_all(&mut tmp, &serde_json::to_vec_pretty(all)?)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(file(home)).map_err(|e| e.error)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn login(issuer: &str) -> LastLogin {
+        LastLogin {
+            issuer: issuer.into(),
+            environment: "custom".into(),
+            client_id: "c".into(),
+        }
+    }
+
+    /// The old code wrote `last-login.json.<pid>` with truncate: a link planted at that name was followed.
+    #[cfg(unix)]
+    #[test]
+    fn a_link_planted_at_a_predictable_name_is_not_followed() {
+        let home = tempfile::tempdir().unwrap();
+        let victim = home.path().join("victim");
+        std::fs::write(&victim, "keep").unwrap();
+        let planted = home
+            .path()
+            .join(format!("last-login.json.{}", std::process::id()));
+        std::os::unix::fs::symlink(&victim, &planted).unwrap();
+        remember(home.path(), "default", login("http://a")).unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
+        assert_eq!(recall(home.path(), "default").unwrap().issuer, "http://a");
+        forget(home.path(), "default").unwrap();
+        assert!(recall(home.path(), "default").is_none());
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
+        let left: Vec<_> = std::fs::read_dir(home.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n.ends_with(".tmp"))
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
+    }
 }

@@ -249,6 +249,23 @@ impl ClientRegistry {
     pub fn get(&self, client_id: &str) -> Option<Arc<Client>> {
         self.clients.get(client_id).cloned()
     }
+
+    /// The web origins (`scheme://host[:port]`) of the redirect URIs of every `browser` client: the only origins
+    /// the simulator answers CORS requests from.
+    pub fn browser_origins(&self) -> Vec<String> {
+        let mut origins: Vec<String> = self
+            .clients
+            .values()
+            .filter(|c| c.integration.application_type == ApplicationType::Browser)
+            .flat_map(|c| c.integration.redirect_uris.iter())
+            .filter_map(|u| Url::parse(u).ok())
+            .map(|u| u.origin().ascii_serialization())
+            .filter(|o| o != "null")
+            .collect();
+        origins.sort();
+        origins.dedup();
+        origins
+    }
 }
 
 #[cfg(test)]

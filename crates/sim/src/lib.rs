@@ -24,6 +24,7 @@ pub mod clients;
 pub mod clock;
 mod config;
 pub mod conn;
+pub mod cors;
 pub mod endpoints;
 mod error;
 pub mod faults;

@@ -20,7 +20,7 @@ use crate::mva::MvaServices;
 use crate::observe::{observe, RequestRecord, StatsSnapshot};
 use crate::serve::{serve, Limits};
 use crate::verifier::SimVerifier;
-use crate::{admin, guard, Error, SimConfig, SimState};
+use crate::{admin, cors, guard, Error, SimConfig, SimState};
 
 /// The simulator's whole app: ID-porten, the admin API and the VAT services, behind the middleware that applies
 /// faults and logs requests. Usable without a socket (`tower::ServiceExt::oneshot`), though the "drop the
@@ -61,6 +61,7 @@ fn app_and_services(state: SimState) -> (Router, Arc<MvaServices>) {
         .nest("/sim/admin", admin::router())
         .with_state(state.clone())
         .merge(mva.clone().router())
+        .layer(middleware::from_fn_with_state(state.clone(), cors::cors))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .layer(middleware::from_fn_with_state(state, guard::guard));
     (router, mva)

@@ -5,6 +5,8 @@ mod support;
 
 #[path = "sim/authorize.rs"]
 mod authorize;
+#[path = "sim/browser.rs"]
+mod browser;
 #[path = "sim/client_auth.rs"]
 mod client_auth;
 #[path = "sim/discovery.rs"]

@@ -12,7 +12,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use std::sync::Arc;
 use web::bff::{self, Bff, BffConfig};
-use web::routes::{mask_pid, CurrentSession, Problem};
+use web::routes::{CurrentSession, Problem};
 use web::{Limits, MemoryStore, SessionKeys, Sessions};
 
 const CLIENT_ID: &str = "bff-example";
@@ -25,7 +25,7 @@ async fn me(
 ) -> Result<Json<serde_json::Value>, Problem> {
     let token = bff.access_token(&session).await?;
     Ok(Json(serde_json::json!({
-        "pid": mask_pid(&session.data.identity.pid),
+        "pid": session.data.identity.pid.to_string(),
         "acr": session.data.identity.acr.as_str(),
         "access_token_length": token.secret().len(),
     })))

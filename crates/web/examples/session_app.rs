@@ -72,7 +72,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// An application handler: the session is there, or the request was answered 401/503 before reaching it.
 async fn hello(CurrentSession(session): CurrentSession) -> Json<serde_json::Value> {
     Json(serde_json::json!({
-        "hello": web::routes::mask_pid(&session.data.identity.pid),
+        "hello": session.data.identity.pid.to_string(),
         "acr": session.data.identity.acr.as_str(),
     }))
 }

@@ -65,10 +65,8 @@ public_value!(
     /// The `acr` (level of assurance) the user logged in with, e.g. `idporten-loa-high`.
     Acr
 );
-secret_value!(
-    /// The user's national identity number (`pid` claim). Personal data: shown only masked.
-    Pid
-);
+/// The user's national identity number (`pid` claim): the `idporten` crate's type, masked in `Display` and `Debug`.
+pub use idporten::Pid;
 secret_value!(
     /// An access token (bearer).
     AccessToken
@@ -92,7 +90,7 @@ mod tests {
             format!("{:?}", AccessToken::new("eyJsecret")),
             "AccessToken([redacted])"
         );
-        assert_eq!(format!("{:?}", Pid::new("01017012345")), "Pid([redacted])");
+        assert_eq!(format!("{:?}", Pid::new("01017012345")), "Pid(010170*****)");
         assert_eq!(format!("{:?}", Sid::new("abc")), "Sid(\"abc\")");
     }
 }

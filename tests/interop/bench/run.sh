@@ -125,14 +125,14 @@ if [ -n "$RSS_MODE" ]; then
   started=$(date +%s)
   "${cmd[@]}" >"$OUT/sim-rss-load.txt" &
   wrk_pid=$!
-  echo "| seconds under load | RSS | tokens issued so far |"
+  echo "| seconds under load | RSS | token responses so far (logins included) |"
   echo "|---:|---:|---:|"
-  echo "| 0 | $(( idle / 1024 )) MB | 0 |"
+  issued() { curl -sf "$SIM/sim/admin/stats" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{console.log(JSON.parse(s).tokens_issued??"?")}catch{console.log("?")}})' || echo "?"; }
+  echo "| 0 | $(( idle / 1024 )) MB | $(issued) |"
   while kill -0 $wrk_pid 2>/dev/null; do
     sleep 30
     kill -0 $wrk_pid 2>/dev/null || break
-    issued=$(curl -sf "$SIM/sim/admin/stats" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{console.log(JSON.parse(s).tokens_issued??"?")}catch{console.log("?")}})' || echo "?")
-    echo "| $(( $(date +%s) - started )) | $(( $(rss_kb $SIM_PID) / 1024 )) MB | $issued |"
+    echo "| $(( $(date +%s) - started )) | $(( $(rss_kb $SIM_PID) / 1024 )) MB | $(issued) |"
   done
   wait $wrk_pid
   node "$HERE/summarize.mjs" "$OUT/sim-rss-load.txt" sim refresh "$(hwm_kb $SIM_PID)" >"$OUT/rows.md"

@@ -38,6 +38,9 @@ pub const CAPPED_CLIENT: &str = "capped-client";
 pub const REUSABLE_CLIENT: &str = "reusable-client";
 pub const REFRESH_CLIENTS_SECRET: &str = "s3cret-of-a-refresh-client";
 pub const WEB_REDIRECT: &str = "http://localhost:9100/cb";
+pub const SPA_CLIENT: &str = "spa-client";
+pub const SPA_ORIGIN: &str = "http://localhost:9300";
+pub const SPA_REDIRECT: &str = "http://localhost:9300/callback";
 
 /// The tracing output of the whole test binary (for the test that checks no token is logged).
 pub fn log_buffer() -> Arc<Mutex<Vec<u8>>> {
@@ -146,6 +149,13 @@ redirect_uris = ["{REFRESH_REDIRECT}"]
 authorization = 28800
 access_token = 120
 refresh_token = 28800
+
+[[integration]]
+client_id = "{SPA_CLIENT}"
+scopes = ["openid", "profile"]
+application_type = "browser"
+redirect_uris = ["{SPA_REDIRECT}"]
+post_logout_redirect_uris = ["http://localhost:9300/"]
 
 [[integration]]
 client_id = "{REUSABLE_CLIENT}"

@@ -56,7 +56,7 @@ struct KeptAttachment {
 
 impl Folders {
     pub(crate) fn new(data_dir: &Path, pid: &Pid, org: &OrganisationNumber) -> Self {
-        let person: String = Sha256::digest(pid.secret().as_bytes())
+        let person: String = Sha256::digest(pid.reveal().as_bytes())
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();

@@ -10,7 +10,7 @@ use crate::login_state::{
 use crate::return_path::ReturnPath;
 use crate::routes::session_cookie_value;
 use crate::session::{Identity, SessionData, Tokens};
-use crate::types::{AccessToken, Acr, IdToken, Pid, RefreshToken, Sid};
+use crate::types::{AccessToken, Acr, IdToken, RefreshToken, Sid};
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -236,7 +236,7 @@ async fn finish(
             scope: tokens.scope.clone(),
         },
         Identity {
-            pid: Pid::new(pid.reveal()),
+            pid: pid.clone(),
             acr: Acr::new(
                 claims
                     .acr

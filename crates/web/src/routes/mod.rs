@@ -12,7 +12,7 @@ mod session_info;
 pub use csrf::{csrf_guard, API_REQUEST_HEADER};
 pub use extract::{session_cookie_value, CurrentSession};
 pub use problem::Problem;
-pub use session_info::{mask_pid, SessionInfo};
+pub use session_info::SessionInfo;
 
 use crate::sessions::Sessions;
 use axum::middleware::from_fn_with_state;

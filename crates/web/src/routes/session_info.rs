@@ -2,7 +2,6 @@
 
 use super::extract::CurrentSession;
 use crate::session::Session;
-use crate::types::Pid;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::Json;
@@ -34,7 +33,7 @@ impl SessionInfo {
     pub fn of(session: &Session) -> Self {
         let (tokens, identity) = (&session.data.tokens, &session.data.identity);
         Self {
-            pid: mask_pid(&identity.pid),
+            pid: identity.pid.to_string(),
             acr: identity.acr.as_str().to_owned(),
             auth_time: identity.auth_time,
             access_token_expires_at: tokens.access_expires_at,
@@ -49,24 +48,4 @@ pub(super) async fn session(CurrentSession(session): CurrentSession) -> impl Int
         [(header::CACHE_CONTROL, "no-store")],
         Json(SessionInfo::of(&session)),
     )
-}
-
-/// Keeps the date of birth (the first six digits) and masks the rest, whatever the input looks like.
-pub fn mask_pid(pid: &Pid) -> String {
-    pid.secret()
-        .chars()
-        .enumerate()
-        .map(|(i, c)| if i < 6 { c } else { '*' })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn masks_the_personal_digits() {
-        assert_eq!(mask_pid(&Pid::new("01017012345")), "010170*****");
-        assert_eq!(mask_pid(&Pid::new("0101")), "0101");
-    }
 }

@@ -417,6 +417,8 @@ async fn the_page_is_served_with_a_strict_policy() {
         assert!(csp.contains(directive), "{csp}");
     }
     assert!(!csp.contains("unsafe"), "{csp}");
+    // Not `no-referrer`: it makes browsers send `Origin: null` with the log-out form, which the CSRF guard refuses.
+    assert_eq!(r.headers()["referrer-policy"], "same-origin");
     let html = r.text().await.unwrap();
     assert!(html.contains("<html lang=\"en\">"));
     for asset in ["/assets/app.js", "/assets/i18n.js", "/assets/app.css"] {

@@ -66,3 +66,80 @@ async fn the_page_validates_and_submits_in_chromium() {
         "filed exactly once through the page"
     );
 }
+
+/// The same page behind the whole BFF: a real login through `/oauth2/login` and the simulator (its headless
+/// switch), the API with the BFF's refreshing token hook, and a real logout with the page's POST form.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_logs_in_files_and_logs_out_through_the_bff_in_chromium() {
+    use super::bff_support::{sim, PID, WEB_CLIENT, WEB_SECRET};
+    use std::sync::Arc;
+    use web::api::{ApiConfig, ApiState};
+    use web::bff::{self, Bff, BffConfig, BffTokens};
+    use web::{Limits, MemoryStore, SessionKeys, Sessions};
+
+    let sim = sim().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let config = BffConfig::new(url::Url::parse(&base).unwrap());
+    let issuer = idporten::Issuer::parse(&sim.issuer()).unwrap();
+    let mut client_config = config
+        .client_config(issuer, idporten::ClientId::new(WEB_CLIENT))
+        .unwrap();
+    client_config.client_auth =
+        idporten::ClientAuth::ClientSecretBasic(idporten::ClientSecret::new(WEB_SECRET));
+    let client = idporten::Client::discover(client_config, idporten::Seams::default())
+        .await
+        .unwrap();
+    let sessions = Sessions::new(
+        Arc::new(MemoryStore::new()),
+        SessionKeys::generate(),
+        Limits::default(),
+    );
+    let bff = Arc::new(Bff::new(client, sessions, config).unwrap());
+    let data = tempfile::tempdir().unwrap();
+    let sim_base = url::Url::parse(&sim.issuer()).unwrap();
+    let mut api_config = ApiConfig::new(mva::Endpoints::sim(&sim_base), data.path());
+    api_config.poll_interval = std::time::Duration::from_millis(300);
+    let api = ApiState::new(bff.web_state().clone(), api_config)
+        .with_tokens(Arc::new(BffTokens(bff.clone())));
+    let app = bff::router(bff).merge(web::api::router(api));
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let files = tempfile::tempdir().unwrap();
+    let ret = example_return(ORG);
+    let return_path = files.path().join("mva-melding.xml");
+    std::fs::write(&return_path, &ret).unwrap();
+    let hostile = String::from_utf8(ret).unwrap().replacen(
+        &format!("<organisasjonsnummer>{ORG}<"),
+        "<organisasjonsnummer>&lt;script&gt;alert(1)&lt;/script&gt;<",
+        1,
+    );
+    let hostile_path = files.path().join("hostile.xml");
+    std::fs::write(&hostile_path, hostile).unwrap();
+
+    let root = repo_root();
+    let artifacts = root.join("test-artifacts/web-page-bff");
+    let script = root.join("tests/interop/web-page.mjs");
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .arg(script)
+            .current_dir(root.join("tests/interop"))
+            .env("MVA_BASE", &base)
+            .env("MVA_PERSON", PID)
+            .env("MVA_HEADLESS", "1")
+            .env("MVA_ORG", ORG)
+            .env("MVA_RETURN", &return_path)
+            .env("MVA_HOSTILE", &hostile_path)
+            .env("MVA_ARTIFACTS", &artifacts)
+            .output()
+            .expect("node must be installed (and tests/interop/node_modules present)")
+    })
+    .await
+    .unwrap();
+    assert!(
+        output.status.success(),
+        "the browser run failed:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
