@@ -96,7 +96,7 @@ eoc_pid=$!; pids+=($eoc_pid)
 wait_http "$mva_url/healthz" || { cat "$work/mva.log"; exit 1; }
 wait_http "$eoc_url/" || { cat "$work/eoc.log"; exit 1; }
 
-# Log in once through each BFF (up to 3 tries), then check that the BFF forwards the request with the
+# Log in once through each BFF (up to 3 tries, each reported on stderr), then check that the BFF forwards the request with the
 # session's access token, and none without a session (mva serve forwards anonymous requests without a token, like
 # wonderwall; express-openid-connect redirects to its login).
 login_side() { # SIDE LOGIN_URL: sets ${SIDE}_cookie
