@@ -5,7 +5,7 @@
 use std::ffi::CStr;
 use std::os::raw::{c_int, c_void};
 
-use libxml::bindings;
+use crate::libxml2::types::{ParserCtxt, SaxHandler, XmlChar};
 
 use crate::facts::{Lookup, PERIOD_PREFIXES, SUM_PATH, TEXT_PATHS};
 use crate::scan::MAX_DEPTH;
@@ -25,7 +25,9 @@ enum Target {
 #[derive(Debug)]
 pub(crate) struct Captured {
     /// The parser whose events these are (set by [`crate::schema`] before it parses).
-    pub parser: bindings::xmlParserCtxtPtr,
+    pub parser: *mut ParserCtxt,
+    /// libxml2's `xmlStopParser` (set with `parser`).
+    pub stop_parser: Option<unsafe extern "C" fn(*mut ParserCtxt)>,
     max_elements: usize,
     /// Set when a limit was reached and the parser stopped.
     pub stopped: bool,
@@ -48,6 +50,7 @@ impl Captured {
     pub fn new(max_elements: usize) -> Self {
         Self {
             parser: std::ptr::null_mut(),
+            stop_parser: None,
             max_elements,
             stopped: false,
             elements: 0,
@@ -86,8 +89,10 @@ impl Captured {
         self.elements += 1;
         if self.elements > self.max_elements || self.lengths.len() >= MAX_DEPTH {
             self.stopped = true;
-            // SAFETY: stopping the parser from its own callback is what xmlStopParser is for.
-            unsafe { bindings::xmlStopParser(self.parser) };
+            if let (Some(stop), false) = (self.stop_parser, self.parser.is_null()) {
+                // SAFETY: stopping the parser from its own callback is what xmlStopParser is for.
+                unsafe { stop(self.parser) };
+            }
             return;
         }
         let name = std::str::from_utf8(name).unwrap_or("");
@@ -162,10 +167,8 @@ impl Captured {
     }
 
     /// A SAX2 handler that reports to a `Captured` (its user data).
-    pub fn handler() -> bindings::xmlSAXHandler {
-        // SAFETY: xmlSAXHandler is a plain C struct of nullable function pointers and integers.
-        let mut sax: bindings::xmlSAXHandler = unsafe { std::mem::zeroed() };
-        sax.initialized = bindings::XML_SAX2_MAGIC;
+    pub fn handler() -> SaxHandler {
+        let mut sax = SaxHandler::empty();
         sax.startElementNs = Some(on_start);
         sax.endElementNs = Some(on_end);
         sax.characters = Some(on_text);
@@ -206,14 +209,14 @@ impl Lookup for Captured {
 /// `len` bytes of text.
 unsafe extern "C" fn on_start(
     ctx: *mut c_void,
-    localname: *const bindings::xmlChar,
-    _prefix: *const bindings::xmlChar,
-    _uri: *const bindings::xmlChar,
+    localname: *const XmlChar,
+    _prefix: *const XmlChar,
+    _uri: *const XmlChar,
     _nb_namespaces: c_int,
-    _namespaces: *mut *const bindings::xmlChar,
+    _namespaces: *mut *const XmlChar,
     _nb_attributes: c_int,
     _nb_defaulted: c_int,
-    _attributes: *mut *const bindings::xmlChar,
+    _attributes: *mut *const XmlChar,
 ) {
     if ctx.is_null() || localname.is_null() {
         return;
@@ -227,9 +230,9 @@ unsafe extern "C" fn on_start(
 
 unsafe extern "C" fn on_end(
     ctx: *mut c_void,
-    _localname: *const bindings::xmlChar,
-    _prefix: *const bindings::xmlChar,
-    _uri: *const bindings::xmlChar,
+    _localname: *const XmlChar,
+    _prefix: *const XmlChar,
+    _uri: *const XmlChar,
 ) {
     if ctx.is_null() {
         return;
@@ -238,7 +241,7 @@ unsafe extern "C" fn on_end(
     unsafe { (*(ctx as *mut Captured)).end() }
 }
 
-unsafe extern "C" fn on_text(ctx: *mut c_void, ch: *const bindings::xmlChar, len: c_int) {
+unsafe extern "C" fn on_text(ctx: *mut c_void, ch: *const XmlChar, len: c_int) {
     if ctx.is_null() || ch.is_null() || len <= 0 {
         return;
     }

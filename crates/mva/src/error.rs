@@ -53,6 +53,24 @@ pub enum MvaError {
         /// The cause.
         detail: String,
     },
+    /// libxml2 (the XSD validator, loaded on the first validation) is not installed.
+    #[error("libxml2 is not installed: install the Debian package libxml2 (apt install libxml2; Fedora: dnf install libxml2; macOS: it comes with the system), then run the same command again. Local validation needs it; nothing was checked (tried {tried}: {detail})")]
+    Libxml2Missing {
+        /// The library names tried.
+        tried: String,
+        /// What the system's loader said.
+        detail: String,
+    },
+    /// A library named like libxml2 loaded but lacks a function this crate calls (not libxml2, or older than 2.9).
+    #[error("{library} lacks the function {symbol} ({detail}): it is not a usable libxml2. Install libxml2 2.9 or later (Debian: apt install libxml2), then run the same command again")]
+    Libxml2Unusable {
+        /// The library that loaded.
+        library: String,
+        /// The function it lacks.
+        symbol: &'static str,
+        /// What the system's loader said.
+        detail: String,
+    },
     /// The token source could not give an ID-porten access token.
     #[error("no ID-porten access token: {0}. Log in again")]
     Token(String),

@@ -39,6 +39,9 @@ pub enum FindingKind {
     Consistency,
     /// A finding reported by the Tax Administration's validation service.
     Service,
+    /// The document could not be checked on this machine: libxml2 (the XSD validator) is not installed. Nothing was
+    /// checked; the message says what to install.
+    ValidatorMissing,
 }
 
 /// One finding of a validation.

@@ -2,7 +2,8 @@
 //!
 //! - Local validation with no network: [`validate()`], [`validate_pair`], [`validate_files`] (parallel), against
 //!   the product's own copies of the official XSDs (compiled once per thread with libxml2), refusing DTDs, XML
-//!   bombs and XXE, and documents over [`MAX_DOCUMENT_BYTES`].
+//!   bombs and XXE, and documents over [`MAX_DOCUMENT_BYTES`]. libxml2 is loaded at run time on the first
+//!   validation, not at start-up; without it, validation reports [`MvaError::Libxml2Missing`]'s message.
 //! - The validation API ([`MvaClient::validate_remote`]), reading both documented result formats into the same
 //!   [`Finding`]s.
 //! - Envelope building ([`build_envelope`]) with a real XML writer, checked against the envelope XSD.
@@ -40,6 +41,7 @@ pub mod error;
 pub mod facts;
 pub mod finding;
 pub mod instance;
+mod libxml2;
 pub mod payment;
 pub mod response;
 mod scan;

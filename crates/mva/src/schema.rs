@@ -5,12 +5,14 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::os::raw::c_char;
-use std::sync::Once;
+use std::os::raw::{c_char, c_int, c_ulong, c_void};
 
-use libxml::bindings;
-
-use libxml::schemas::{SchemaParserContext, SchemaValidationContext};
+use crate::error::MvaError;
+use crate::libxml2::types::{
+    ParserCtxt, SchemaValidCtxt, StructuredErrorFn, XML_CHAR_ENCODING_NONE, XML_CHAR_ENCODING_UTF8,
+    XML_PARSE_IGNORE_ENC, XML_PARSE_NONET,
+};
+use crate::libxml2::{libxml2, CompiledSchema, Libxml2};
 
 /// Namespace of the VAT return (mva-melding).
 pub const RETURN_NS: &str =
@@ -75,7 +77,7 @@ pub(crate) struct RawError {
 }
 
 thread_local! {
-    static CONTEXTS: RefCell<HashMap<SchemaKind, SchemaValidationContext>> = RefCell::new(HashMap::new());
+    static CONTEXTS: RefCell<HashMap<SchemaKind, CompiledSchema>> = RefCell::new(HashMap::new());
     static SCHEMA_PARSES: RefCell<u32> = const { RefCell::new(0) };
 }
 
@@ -84,35 +86,10 @@ pub fn schema_parses_on_this_thread() -> u32 {
     SCHEMA_PARSES.with(|c| *c.borrow())
 }
 
-fn raw(e: &libxml::error::StructuredError) -> RawError {
-    RawError {
-        message: e.message.clone().unwrap_or_default().trim().to_string(),
-        line: e
-            .line
-            .and_then(|l| u32::try_from(l).ok())
-            .filter(|l| *l > 0),
-        column: e.col.and_then(|c| u32::try_from(c).ok()).filter(|c| *c > 0),
-    }
-}
-
-/// Makes libxml2 refuse every external entity, DTD and schema document it would load, for the whole process (the
-/// loader is global in libxml2). Neither the embedded schemas nor a VAT document ever needs one; the parser
-/// options below already ask for none, and this is the second lock on the same door.
-fn refuse_external_entities() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        // SAFETY: installs a plain function with the signature libxml2 expects; it touches none of its arguments.
-        unsafe { bindings::xmlSetExternalEntityLoader(Some(refuse_every_entity)) }
-    });
-}
-
-/// An external entity loader that loads nothing: libxml2 sees a resource that cannot be opened.
-unsafe extern "C" fn refuse_every_entity(
-    _url: *const c_char,
-    _id: *const c_char,
-    _context: bindings::xmlParserCtxtPtr,
-) -> bindings::xmlParserInputPtr {
-    std::ptr::null_mut()
+/// Loads libxml2 if it is not loaded yet (see [`crate::libxml2`]); an error says what to install. Validation calls
+/// it first, so a missing libxml2 is reported as such rather than as a finding about the document.
+pub fn ensure_validator() -> Result<(), MvaError> {
+    libxml2().map(|_| ())
 }
 
 /// Parses `bytes` with libxml2 and validates it against `kind` as it streams by (SAX: no document tree is built,
@@ -133,6 +110,7 @@ pub(crate) fn validate(kind: SchemaKind, bytes: &[u8]) -> Result<Vec<RawError>, 
             line: None,
             column: None,
         }]),
+        Some(false) | None if !s.parse_errors.is_empty() => Err(s.parse_errors),
         Some(false) => Err(s.parse_errors),
         None => Err(vec![RawError {
             message: "libxml2 could not set up a parser (out of memory?)".into(),
@@ -159,44 +137,51 @@ pub(crate) fn stream_validate(
     bytes: &[u8],
     captured: Option<&mut crate::capture::Captured>,
 ) -> Streamed {
-    refuse_external_entities();
-    let Ok(len) = i32::try_from(bytes.len()) else {
+    let failed = |message: String| Streamed {
+        well_formed: None,
+        parse_errors: vec![RawError {
+            message,
+            line: None,
+            column: None,
+        }],
+        schema_errors: Vec::new(),
+    };
+    let xml = match libxml2() {
+        Ok(xml) => xml,
+        Err(e) => return failed(e.to_string()),
+    };
+    let Ok(len) = c_int::try_from(bytes.len()) else {
         return Streamed {
             well_formed: Some(false),
-            parse_errors: vec![RawError {
-                message: "the document is too large for libxml2".into(),
-                line: None,
-                column: None,
-            }],
-            schema_errors: Vec::new(),
+            ..failed("the document is too large for libxml2".into())
         };
     };
     CONTEXTS.with(|cell| {
         let mut map = cell.borrow_mut();
         let ctx = map.entry(kind).or_insert_with(|| {
             SCHEMA_PARSES.with(|c| *c.borrow_mut() += 1);
-            let mut parser = SchemaParserContext::from_buffer(kind.xsd());
             // The schemas are part of the product and tested: failing to compile one is a build defect.
-            SchemaValidationContext::from_parser(&mut parser)
+            CompiledSchema::compile(xml, kind.xsd())
                 .unwrap_or_else(|e| panic!("embedded schema {kind:?} does not compile: {e:?}"))
         });
         // Errors of an earlier document that stopped half-way must not be reported for this one.
         let _ = ctx.drain_errors();
         let mut parse_errors: Vec<RawError> = Vec::new();
         let well_formed = {
-            // SAFETY: `collect_parse_error` only pushes to the Vec behind the pointer, which outlives the guard.
+            // SAFETY: `collect_error` only pushes to the Vec behind the pointer, which outlives the guard.
             let _guard = unsafe {
                 ThreadErrorHandler::install(
-                    Some(collect_parse_error),
+                    xml,
+                    Some(crate::libxml2::collect_error),
                     (&mut parse_errors as *mut Vec<RawError>).cast(),
                 )
             };
             // SAFETY: `bytes` outlives the parse (libxml2 copies it into its input buffer: a static buffer is
             // misread by libxml2 2.9 without a NUL after the end); the validation context is this thread's own;
             // `captured` outlives the parse; every object created there is freed there, in reverse order.
-            unsafe { stream(ctx.as_ptr(), bytes.as_ptr().cast(), len, captured) }
+            unsafe { stream(xml, ctx.as_ptr(), bytes.as_ptr().cast(), len, captured) }
         };
-        let schema_errors: Vec<RawError> = ctx.drain_errors().iter().map(raw).collect();
+        let schema_errors = ctx.drain_errors();
         Streamed {
             well_formed,
             parse_errors,
@@ -211,36 +196,34 @@ pub(crate) fn stream_validate(
 /// # Safety
 /// `vctxt` is a valid validation context not in use elsewhere; `mem` points to `len` readable bytes.
 unsafe fn stream(
-    vctxt: bindings::xmlSchemaValidCtxtPtr,
+    xml: &Libxml2,
+    vctxt: *mut SchemaValidCtxt,
     mem: *const c_char,
-    len: i32,
+    len: c_int,
     captured: Option<&mut crate::capture::Captured>,
 ) -> Option<bool> {
-    use bindings::*;
     unsafe {
-        let pctxt = xmlNewParserCtxt();
+        let pctxt = (xml.xmlNewParserCtxt)();
         if pctxt.is_null() {
             return None;
         }
         // No XML_PARSE_NOERROR: from libxml2 2.13 it also silences the structured handler that collects the
         // diagnostics (nothing is printed: the SAX layer has no error callbacks, so they all go to that handler).
-        let options = xmlParserOption_XML_PARSE_NONET | xmlParserOption_XML_PARSE_IGNORE_ENC;
-        xmlCtxtUseOptions(pctxt, options as i32);
-        let buffer =
-            xmlParserInputBufferCreateMem(mem, len, xmlCharEncoding_XML_CHAR_ENCODING_NONE);
+        (xml.xmlCtxtUseOptions)(pctxt, XML_PARSE_NONET | XML_PARSE_IGNORE_ENC);
+        let buffer = (xml.xmlParserInputBufferCreateMem)(mem, len, XML_CHAR_ENCODING_NONE);
         if buffer.is_null() {
-            xmlFreeParserCtxt(pctxt);
+            (xml.xmlFreeParserCtxt)(pctxt);
             return None;
         }
         // Takes the buffer: freed with the parser context from here on.
-        let input = xmlNewIOInputStream(pctxt, buffer, xmlCharEncoding_XML_CHAR_ENCODING_NONE);
+        let input = (xml.xmlNewIOInputStream)(pctxt, buffer, XML_CHAR_ENCODING_NONE);
         if input.is_null() {
-            xmlFreeParserInputBuffer(buffer);
-            xmlFreeParserCtxt(pctxt);
+            (xml.xmlFreeParserInputBuffer)(buffer);
+            (xml.xmlFreeParserCtxt)(pctxt);
             return None;
         }
-        inputPush(pctxt, input);
-        xmlSwitchEncoding(pctxt, xmlCharEncoding_XML_CHAR_ENCODING_UTF8);
+        (xml.inputPush)(pctxt, input);
+        (xml.xmlSwitchEncoding)(pctxt, XML_CHAR_ENCODING_UTF8);
         // No tree-building handler: the validation layer sees the events, then `captured` if given (elements and
         // text only: no entity or DTD callbacks). The parser context's own handler is put back before it is freed.
         let own_sax = (*pctxt).sax;
@@ -248,6 +231,7 @@ unsafe fn stream(
         match captured {
             Some(c) => {
                 c.parser = pctxt;
+                c.stop_parser = Some(xml.xmlStopParser);
                 (*pctxt).sax = &mut handler;
                 (*pctxt).userData = (c as *mut crate::capture::Captured).cast();
             }
@@ -256,83 +240,71 @@ unsafe fn stream(
                 (*pctxt).userData = std::ptr::null_mut();
             }
         }
-        let plug = xmlSchemaSAXPlug(vctxt, &mut (*pctxt).sax, &mut (*pctxt).userData);
+        let plug = (xml.xmlSchemaSAXPlug)(vctxt, &mut (*pctxt).sax, &mut (*pctxt).userData);
         let result = if plug.is_null() {
             None
         } else {
-            xmlSchemaValidateSetLocator(vctxt, Some(parser_line), pctxt.cast());
-            xmlParseDocument(pctxt);
+            (xml.xmlSchemaValidateSetLocator)(vctxt, Some(parser_line), pctxt.cast());
+            (xml.xmlParseDocument)(pctxt);
             // A namespace error (an undeclared prefix) leaves `wellFormed` set and clears `nsWellFormed`.
             let well_formed = (*pctxt).wellFormed != 0 && (*pctxt).nsWellFormed != 0;
-            xmlSchemaSAXUnplug(plug);
-            xmlSchemaValidateSetLocator(vctxt, None, std::ptr::null_mut());
+            (xml.xmlSchemaSAXUnplug)(plug);
+            (xml.xmlSchemaValidateSetLocator)(vctxt, None, std::ptr::null_mut());
             Some(well_formed)
         };
         (*pctxt).sax = own_sax;
-        xmlFreeParserCtxt(pctxt);
+        (xml.xmlFreeParserCtxt)(pctxt);
         result
     }
 }
 
 /// The schema validator's locator: the line the parser is on (libxml2 has no node to take one from when streaming).
 unsafe extern "C" fn parser_line(
-    ctx: *mut std::os::raw::c_void,
+    ctx: *mut c_void,
     file: *mut *const c_char,
-    line: *mut std::os::raw::c_ulong,
-) -> std::os::raw::c_int {
+    line: *mut c_ulong,
+) -> c_int {
     // SAFETY: `ctx` is the parser context registered in `stream`, alive while the validation runs; the out
     // pointers are libxml2's own locals (either may be null).
     unsafe {
-        let pctxt = ctx as bindings::xmlParserCtxtPtr;
+        let pctxt = ctx as *mut ParserCtxt;
         if !file.is_null() {
             *file = std::ptr::null();
         }
         if !line.is_null() {
             *line = 0;
             if !pctxt.is_null() && !(*pctxt).input.is_null() {
-                *line = std::os::raw::c_ulong::try_from((*(*pctxt).input).line).unwrap_or(0);
+                *line = c_ulong::try_from((*(*pctxt).input).line).unwrap_or(0);
             }
         }
     }
     0
 }
 
-/// Collects the parser's diagnostics (libxml2 calls the thread's structured handler when the SAX layer has none).
-unsafe extern "C" fn collect_parse_error(
-    data: *mut std::os::raw::c_void,
-    error: bindings::xmlErrorPtr,
-) {
-    if data.is_null() || error.is_null() {
-        return;
-    }
-    // SAFETY: `data` is the Vec installed by `validate` for the duration of the parse; `error` is libxml2's.
-    unsafe {
-        let errors = &mut *(data as *mut Vec<RawError>);
-        errors.push(raw(&libxml::error::StructuredError::from_raw(error)));
-    }
-}
-
 /// Installs a structured error handler for the calling thread (libxml2 keeps it per thread) and puts the previous
 /// one back when dropped.
 struct ThreadErrorHandler {
-    handler: bindings::xmlStructuredErrorFunc,
-    data: *mut std::os::raw::c_void,
+    xml: &'static Libxml2,
+    handler: Option<StructuredErrorFn>,
+    data: *mut c_void,
 }
 
 impl ThreadErrorHandler {
     /// # Safety
     /// `data` must stay valid for `handler` until the guard is dropped.
     unsafe fn install(
-        handler: bindings::xmlStructuredErrorFunc,
-        data: *mut std::os::raw::c_void,
+        xml: &'static Libxml2,
+        handler: Option<StructuredErrorFn>,
+        data: *mut c_void,
     ) -> Self {
         // SAFETY: libxml2's accessors of its per-thread globals.
         unsafe {
             let saved = Self {
-                handler: *bindings::__xmlStructuredError(),
-                data: *bindings::__xmlStructuredErrorContext(),
+                xml,
+                handler: *(xml.__xmlStructuredError)(),
+                data: *(xml.__xmlStructuredErrorContext)(),
             };
-            bindings::xmlSetStructuredErrorFunc(data, handler);
+            (xml.xmlSetStructuredErrorFunc)(data, handler);
             saved
         }
     }
@@ -341,7 +313,7 @@ impl ThreadErrorHandler {
 impl Drop for ThreadErrorHandler {
     fn drop(&mut self) {
         // SAFETY: restores what `install` found.
-        unsafe { bindings::xmlSetStructuredErrorFunc(self.data, self.handler) }
+        unsafe { (self.xml.xmlSetStructuredErrorFunc)(self.data, self.handler) }
     }
 }
 
@@ -358,20 +330,6 @@ pub fn schema_errors(kind: SchemaKind, bytes: &[u8]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_external_entity_loader_refuses_an_existing_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("r.dtd");
-        std::fs::write(&path, "<!ELEMENT r EMPTY>").unwrap();
-        let url = std::ffi::CString::new(path.display().to_string()).unwrap();
-        refuse_external_entities();
-        // SAFETY: a NUL-terminated URL, no ID, no context (allowed by libxml2).
-        let input = unsafe {
-            bindings::xmlLoadExternalEntity(url.as_ptr(), std::ptr::null(), std::ptr::null_mut())
-        };
-        assert!(input.is_null(), "libxml2 opened {}", path.display());
-    }
 
     /// Without the scan in front (which refuses DOCTYPEs), libxml2 itself still opens no external subset: a FIFO
     /// named there would block the open for ever.

@@ -280,6 +280,6 @@ fn kind_code(k: FindingKind) -> &'static str {
             "MvaMelding_Uleselig"
         }
         FindingKind::Consistency => "MvaMeldingsinnhold_Konsistens",
-        FindingKind::Service => "MvaMelding_Tjeneste",
+        FindingKind::Service | FindingKind::ValidatorMissing => "MvaMelding_Tjeneste",
     }
 }

@@ -95,6 +95,13 @@ pub fn check_with(bytes: &[u8], expected: Option<DocumentKind>, limits: Limits) 
             "the file is empty",
         ));
     }
+    if let Err(e) = schema::ensure_validator() {
+        return fail(Finding::new(
+            Severity::Error,
+            FindingKind::ValidatorMissing,
+            e.to_string(),
+        ));
+    }
     if let Some(checked) = read_once(bytes, expected, limits) {
         return checked;
     }

@@ -48,6 +48,7 @@ impl Submission {
         attachments: Vec<Attachment>,
     ) -> Result<Self, MvaError> {
         check_attachments(&attachments)?;
+        crate::schema::ensure_validator()?;
         let pair = validate_pair(&return_xml, &envelope_xml);
         let ret_errors: Vec<_> = pair.return_report.errors().cloned().collect();
         if !ret_errors.is_empty() {
