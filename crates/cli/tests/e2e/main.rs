@@ -12,6 +12,7 @@ mod login_sim;
 mod registered_lifetimes;
 mod serve;
 mod snapshot;
+mod startup;
 mod tidy;
 mod vat;
 mod what_users_read;
