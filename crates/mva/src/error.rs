@@ -61,15 +61,13 @@ pub enum MvaError {
         /// What the system's loader said.
         detail: String,
     },
-    /// A library named like libxml2 loaded but lacks a function this crate calls (not libxml2, or older than 2.9).
-    #[error("{library} lacks the function {symbol} ({detail}): it is not a usable libxml2. Install libxml2 2.9 or later (Debian: apt install libxml2), then run the same command again")]
+    /// A library named like libxml2 loaded but is not a usable one (not libxml2, or a release of another ABI).
+    #[error("{library} is not a usable libxml2: {problem}. Install libxml2 2.9 to 2.13 (Debian: apt install libxml2), then run the same command again")]
     Libxml2Unusable {
         /// The library that loaded.
         library: String,
-        /// The function it lacks.
-        symbol: &'static str,
-        /// What the system's loader said.
-        detail: String,
+        /// What is wrong with it.
+        problem: String,
     },
     /// The token source could not give an ID-porten access token.
     #[error("no ID-porten access token: {0}. Log in again")]

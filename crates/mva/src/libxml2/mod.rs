@@ -19,15 +19,21 @@ use crate::error::MvaError;
 pub(crate) use schema_ctxt::{collect_error, CompiledSchema};
 use types::*;
 
-/// The names tried, in order: the ABI name first (what the runtime package installs), then the development link.
+/// The names tried, in order. Only names that carry the ABI the declarations here are written for: libxml2 2.14
+/// bumped its soname to `libxml2.so.16` with different structures, so an unversioned `libxml2.so` (the development
+/// link) could be that one.
 #[cfg(all(unix, not(target_os = "macos")))]
-pub(crate) const LIBRARY_NAMES: &[&str] = &["libxml2.so.2", "libxml2.so"];
-/// The names tried, in order.
+pub(crate) const LIBRARY_NAMES: &[&str] = &["libxml2.so.2"];
+/// The names tried, in order (see the Linux list).
 #[cfg(target_os = "macos")]
-pub(crate) const LIBRARY_NAMES: &[&str] = &["libxml2.2.dylib", "libxml2.dylib"];
-/// The names tried, in order.
+pub(crate) const LIBRARY_NAMES: &[&str] = &["libxml2.2.dylib"];
+/// The names tried, in order: MSYS2's, then vcpkg's (unversioned: the version check below decides).
 #[cfg(windows)]
 pub(crate) const LIBRARY_NAMES: &[&str] = &["libxml2-2.dll", "libxml2.dll"];
+
+/// The releases whose structures match the declarations in [`types`]: 2.9.0 up to, not including, 2.14.0 (the
+/// `libxml2.so.2` ABI), as `xmlParserVersion` spells them (e.g. `20914`).
+const SUPPORTED_VERSIONS: std::ops::Range<u32> = 20900..21400;
 
 /// Declares the table of libxml2 functions: each field is named and typed as in libxml2's headers.
 macro_rules! functions {
@@ -55,8 +61,7 @@ macro_rules! functions {
                     }
                     .map_err(|e| LoadFailure::Unusable {
                         library: name.to_string(),
-                        symbol: stringify!($name),
-                        detail: e.to_string(),
+                        problem: format!("it lacks the function {} ({e})", stringify!($name)),
                     })?;
                 )*
                 Ok(Self { $($name,)* _library: library })
@@ -99,27 +104,17 @@ functions! {
 enum LoadFailure {
     /// No library of any of the names could be opened.
     Missing { tried: String, detail: String },
-    /// A library opened but lacks a function.
-    Unusable {
-        library: String,
-        symbol: &'static str,
-        detail: String,
-    },
+    /// A library opened but is not a libxml2 of the supported ABI.
+    Unusable { library: String, problem: String },
 }
 
 impl From<LoadFailure> for MvaError {
     fn from(f: LoadFailure) -> Self {
         match f {
             LoadFailure::Missing { tried, detail } => MvaError::Libxml2Missing { tried, detail },
-            LoadFailure::Unusable {
-                library,
-                symbol,
-                detail,
-            } => MvaError::Libxml2Unusable {
-                library,
-                symbol,
-                detail,
-            },
+            LoadFailure::Unusable { library, problem } => {
+                MvaError::Libxml2Unusable { library, problem }
+            }
         }
     }
 }
@@ -142,6 +137,7 @@ fn load(names: &[&str]) -> Result<Libxml2, LoadFailure> {
         // crate (never taken from input), and searched for the way the dynamic loader searches.
         match unsafe { Library::new(name) } {
             Ok(library) => {
+                check_version(&library, name)?;
                 let xml = Libxml2::resolve(library, name)?;
                 // SAFETY: libxml2's documented set-up: initialise once before use (serialised by the caller's
                 // OnceLock), then install a plain function with the loader's signature.
@@ -158,6 +154,39 @@ fn load(names: &[&str]) -> Result<Libxml2, LoadFailure> {
         tried: names.join(", "),
         detail: errors.join("; "),
     })
+}
+
+/// Refuses a library that is not libxml2 of a release in [`SUPPORTED_VERSIONS`] (read from its `xmlParserVersion`),
+/// before any of its structures is read.
+fn check_version(library: &Library, name: &str) -> Result<(), LoadFailure> {
+    let unusable = |problem: String| LoadFailure::Unusable {
+        library: name.to_string(),
+        problem,
+    };
+    // SAFETY: `xmlParserVersion` is libxml2's `const char *const` holding its version as a NUL-terminated string
+    // (every release of the ABI exports it); the symbol's address is that variable's.
+    let version = unsafe {
+        let variable = library
+            .get::<*const *const c_char>(b"xmlParserVersion\0")
+            .map_err(|e| unusable(format!("it has no xmlParserVersion ({e})")))?;
+        text(**variable)
+    }
+    .unwrap_or_default();
+    if supported(&version) {
+        Ok(())
+    } else {
+        Err(unusable(format!(
+            "its version is \"{version}\"; this program supports libxml2 2.9 to 2.13 (the libxml2.so.2 ABI)"
+        )))
+    }
+}
+
+/// Whether an `xmlParserVersion` (e.g. `20914`, or `21302-GITv2.13.2` with libxml2's extra text) is supported.
+fn supported(version: &str) -> bool {
+    let digits: String = version.chars().take_while(char::is_ascii_digit).collect();
+    digits
+        .parse::<u32>()
+        .is_ok_and(|v| SUPPORTED_VERSIONS.contains(&v))
 }
 
 /// An external entity loader that loads nothing: libxml2 sees a resource that cannot be opened. Installed for the
@@ -207,17 +236,51 @@ mod tests {
         );
     }
 
-    /// A library that opens but is not libxml2 (or is one too old) names the missing function.
+    #[test]
+    fn only_the_releases_of_the_declared_abi_are_supported() {
+        for v in ["20900", "20914", "21302-GITv2.13.2", "21399"] {
+            assert!(supported(v), "{v}");
+        }
+        for v in ["20899", "21400", "21500", "", "x20914", "2.9.14"] {
+            assert!(!supported(v), "{v}");
+        }
+    }
+
+    /// A library of libxml2's name but of the 2.14 ABI (its structures differ) is refused before it is used.
     #[cfg(target_os = "linux")]
     #[test]
-    fn a_library_without_the_functions_is_reported() {
+    fn a_libxml2_of_another_abi_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = dir.path().join("fake.c");
+        std::fs::write(&source, "const char *const xmlParserVersion = \"21400\";\n").unwrap();
+        let library = dir.path().join("libxml2.so.2");
+        let built = std::process::Command::new("cc")
+            .args(["-shared", "-fPIC", "-o"])
+            .arg(&library)
+            .arg(&source)
+            .status()
+            .expect("cc (the C compiler cargo links with) runs");
+        assert!(built.success());
+        let err: MvaError = load(&[library.to_str().unwrap()])
+            .err()
+            .expect("a libxml2 2.14 passed")
+            .into();
+        let message = err.to_string();
+        assert!(message.contains("\"21400\""), "{message}");
+        assert!(message.contains("2.9 to 2.13"), "{message}");
+    }
+
+    /// A library that opens but is not libxml2 is refused.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_library_that_is_not_libxml2_is_refused() {
         let err: MvaError = load(&["libc.so.6"])
             .err()
             .expect("libc passed for libxml2")
             .into();
         let message = err.to_string();
         assert!(message.contains("libc.so.6"), "{message}");
-        assert!(message.contains("xmlInitParser"), "{message}");
+        assert!(message.contains("xmlParserVersion"), "{message}");
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The C types of libxml2 that this crate touches, declared by hand from libxml2's public headers (2.9.14, as
-//! Debian 12 ships it; the fields read here sit at the same offsets in every release of the `libxml2.so.2` ABI up to
-//! 2.14). Opaque types are only ever behind pointers. The structs whose tail is left out ([`ParserCtxt`],
+//! Debian 12 ships it; the fields read here sit at the same offsets in every release of the `libxml2.so.2` ABI, 2.9
+//! to 2.13; 2.14 changed the soname to `libxml2.so.16` and is refused by version). Opaque types are only ever behind pointers. The structs whose tail is left out ([`ParserCtxt`],
 //! [`ParserInput`]) are allocated by libxml2 and only read through its pointers, never made or moved by value here.
 
 #![allow(non_snake_case)] // the field names are libxml2's, so they can be checked against its headers
