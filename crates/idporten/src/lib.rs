@@ -54,9 +54,11 @@ pub use http::{Http, MAX_METADATA_BYTES, MAX_TOKEN_RESPONSE_BYTES};
 pub use id_token::IdTokenClaims;
 pub use token_set::{TokenSet, DEFAULT_ACCESS_LIFETIME_SECS, DEFAULT_REFRESH_MARGIN_SECS};
 
+mod login_options;
 mod served_path;
 mod session_store;
 
+pub use login_options::LoginOptions;
 pub use served_path::served_path;
 pub use session_store::{BlockingTokenStore, StoreKey, StoreLock, StoredSecret, TokenStore};
 
