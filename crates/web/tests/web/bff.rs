@@ -111,18 +111,7 @@ async fn log_in_on_a_use_the_session_on_b_and_log_out() {
 
         assert_nothing_in_clear(&w.redis, &[token, PID, "Bearer"]).await;
 
-        let info: serde_json::Value = browser
-            .request(
-                reqwest::Method::GET,
-                &format!("{}/oauth2/session", w.b.url),
-                false,
-            )
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let info = browser.session_info(&w.b.url).await;
         assert_eq!(info["pid"], "018185*****");
         assert_eq!(info["refreshable"], true);
         assert!(!info.to_string().contains(token));

@@ -73,18 +73,7 @@ async fn a_login_link_chooses_the_level_the_language_and_a_new_login() {
     let done = browser.navigate(&location(&answer)).await;
     assert_eq!(done.status(), 303, "{}", done.text().await.unwrap());
     assert_eq!(location(&done), "/mva");
-    let info: serde_json::Value = browser
-        .request(
-            reqwest::Method::GET,
-            &format!("{}/oauth2/session", w.server.url),
-            false,
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let info = browser.session_info(&w.server.url).await;
     assert_eq!(info["acr"], "idporten-loa-high", "{info}");
 
     // Without choices, the client's own settings (substantial, Norwegian, no prompt).
@@ -237,8 +226,8 @@ async fn the_proxy_forwards_only_the_allowed_methods() {
     let w = world().await;
     let mut browser = Browser::new(&w.server.url);
     browser.login(&w.server.url, "/").await;
-    for method in ["GET", "POST", "PUT", "PATCH", "DELETE"] {
-        let r = browser
+    let send = |method: &str| {
+        browser
             .request(
                 reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
                 &format!("{}/app", w.server.url),
@@ -246,22 +235,13 @@ async fn the_proxy_forwards_only_the_allowed_methods() {
             )
             .header("origin", &w.server.url)
             .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200, "{method}");
+    };
+    for method in ["GET", "POST", "PUT", "PATCH", "DELETE"] {
+        assert_eq!(send(method).await.unwrap().status(), 200, "{method}");
     }
     let forwarded = w.upstream.hits();
     for method in ["TRACE", "OPTIONS", "PROPFIND", "CONNECT"] {
-        let r = browser
-            .request(
-                reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
-                &format!("{}/app", w.server.url),
-                false,
-            )
-            .header("origin", &w.server.url)
-            .send()
-            .await
-            .unwrap();
+        let r = send(method).await.unwrap();
         assert_eq!(r.status(), 405, "{method}");
         assert_eq!(
             r.headers()["allow"],
