@@ -14,6 +14,8 @@
 //   MVA_RETURN     the return to file (required); MVA_HOSTILE a return with a hostile value (required)
 //   MVA_ARTIFACTS  folder for screenshots (required)
 //   MVA_LOGOUT     "none": do not press log out (when the server has no logout route); default: press it
+//   MVA_SWITCH     a URL to POST to once logged in (the test's load balancer then moves the traffic to another
+//                  instance of the server); the page must go on working with the same session
 //   CHROMIUM       default /usr/bin/chromium
 // Exit codes: 0 all checks passed, 1 a check failed (message on stderr).
 import fs from 'node:fs';
@@ -93,6 +95,16 @@ try {
   await page.locator('#vat').waitFor({ state: 'visible', timeout: 15000 });
   const who = await page.locator('#user').textContent();
   check(/\*{5}/.test(who) && !who.includes(person.slice(6)), `the user is shown masked: ${who}`);
+  await shot('1b-logged-in');
+
+  if (process.env.MVA_SWITCH) {
+    // Another instance from here on: the session made by the first must work there.
+    const switched = await fetch(process.env.MVA_SWITCH, { method: 'POST' });
+    check(switched.ok, `the load balancer did not switch: ${switched.status}`);
+    await page.reload();
+    await page.locator('#vat').waitFor({ state: 'visible', timeout: 15000 });
+    check(/\*{5}/.test(await page.locator('#user').textContent()), 'the session works on the other instance');
+  }
 
   // A hostile value: shown as text, never run.
   await page.fill('#org', org);

@@ -386,6 +386,14 @@ pub struct ServeArgs {
     /// Sidecar mode: forward every request outside /oauth2 to this application, with the session's access token.
     #[arg(long, value_name = "URL")]
     pub upstream: Option<String>,
+    /// The methods forwarded to the upstream; any other gets 405 [default: GET,HEAD,POST,PUT,PATCH,DELETE].
+    #[arg(
+        long,
+        value_name = "METHODS",
+        value_delimiter = ',',
+        requires = "upstream"
+    )]
+    pub upstream_methods: Vec<String>,
     /// Where the VAT page's submissions are journalled [default: $MVA_HOME/serve].
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,

@@ -27,10 +27,16 @@ fn main() -> ExitCode {
         _ => "debug",
     };
     init_logging(default_level);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    // Quick commands (a stored token, the session, help files) run on this thread: no worker threads to start.
+    let mut builder = match cli.command {
+        cli::Command::Token(_)
+        | cli::Command::Whoami(_)
+        | cli::Command::Logout(_)
+        | cli::Command::Completions(_)
+        | cli::Command::Man(_) => tokio::runtime::Builder::new_current_thread(),
+        _ => tokio::runtime::Builder::new_multi_thread(),
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("mva: cannot start: {e}");

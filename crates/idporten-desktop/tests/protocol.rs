@@ -4,6 +4,8 @@
 
 mod provider;
 
+#[path = "protocol/async_store.rs"]
+mod async_store;
 #[path = "protocol/client_auth.rs"]
 mod client_auth;
 #[path = "protocol/common.rs"]

@@ -113,6 +113,20 @@ pub enum UiLocale {
 }
 
 impl UiLocale {
+    /// Parses `nb`, `nn`, `en` or `se`.
+    pub fn parse(text: &str) -> Result<Self, Error> {
+        match text {
+            "nb" => Ok(Self::Nb),
+            "nn" => Ok(Self::Nn),
+            "en" => Ok(Self::En),
+            "se" => Ok(Self::Se),
+            other => Err(Error::InvalidConfig {
+                setting: "locale".into(),
+                reason: format!("{other:?} is not a language of ID-porten; use nb, nn, en or se"),
+            }),
+        }
+    }
+
     /// The value sent in `ui_locales`.
     pub fn as_str(self) -> &'static str {
         match self {

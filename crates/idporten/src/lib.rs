@@ -54,11 +54,17 @@ pub use http::{Http, MAX_METADATA_BYTES, MAX_TOKEN_RESPONSE_BYTES};
 pub use id_token::IdTokenClaims;
 pub use token_set::{TokenSet, DEFAULT_ACCESS_LIFETIME_SECS, DEFAULT_REFRESH_MARGIN_SECS};
 
+mod login_options;
 mod served_path;
 mod session_store;
 
+pub use login_options::LoginOptions;
 pub use served_path::served_path;
-pub use session_store::{StoreKey, StoreLock, StoredSecret, TokenStore};
+pub use session_store::{BlockingTokenStore, StoreKey, StoreLock, StoredSecret, TokenStore};
+
+/// The attribute that implements [`TokenStore`] (an async trait); re-exported so that implementors need no
+/// dependency of their own on `async-trait`.
+pub use async_trait::async_trait;
 
 /// The Tax Administration's shared test client (public), usable until a vendor has its own integration.
 pub const SHARED_TEST_CLIENT_ID: &str = "23cc2587-ea4e-4a5f-aa5c-dfce3d6c5f09";

@@ -1,10 +1,12 @@
 //! The session-store seam: where a session's tokens are kept between uses, as one opaque secret text per (issuer,
 //! client_id, profile), with a lock held while a refresh spends a one-time refresh token. [`crate::current_tokens`]
-//! and the other flows need only this trait; the desktop crate (`idporten-desktop`) implements it with files and
-//! the OS keyring, and a server can implement it over its own session store.
+//! and the other flows need only this trait.
 //!
-//! The seam is synchronous: an implementation that waits (a lock held by another process) blocks its thread, and
-//! the flows move that wait off the async workers.
+//! The seam, [`TokenStore`], is async: a server implements it over its own networked store (Redis, a database)
+//! and every wait (a round trip, a lock held by another instance) yields the task instead of blocking a thread.
+//! A store whose operations are local and quick (files, the OS keyring) implements the synchronous
+//! [`BlockingTokenStore`] instead and gets [`TokenStore`] for free: its lock wait, the only slow part, runs off the
+//! async workers. The desktop crate (`idporten-desktop`) does the latter.
 
 use sha2::{Digest, Sha256};
 use std::any::Any;
@@ -73,8 +75,66 @@ impl fmt::Debug for StoredSecret {
     }
 }
 
-/// Keeps sessions between runs.
+/// Keeps sessions between uses: the async seam the flows work with.
+///
+/// Implement it directly for a networked store; implement [`BlockingTokenStore`] for a local one.
+///
+/// ```
+/// use idporten::{Error, StoreKey, StoreLock, StoredSecret, TokenStore};
+/// use std::collections::HashMap;
+/// use std::sync::{Arc, Mutex};
+///
+/// /// One process's sessions in memory; the lock is an async mutex per key.
+/// #[derive(Default)]
+/// struct MemoryTokens {
+///     secrets: Mutex<HashMap<StoreKey, StoredSecret>>,
+///     locks: Mutex<HashMap<StoreKey, Arc<tokio::sync::Mutex<()>>>>,
+/// }
+///
+/// #[idporten::async_trait]
+/// impl TokenStore for MemoryTokens {
+///     async fn load(&self, key: &StoreKey) -> Result<Option<StoredSecret>, Error> {
+///         Ok(self.secrets.lock().unwrap().get(key).cloned())
+///     }
+///     async fn save(&self, key: &StoreKey, value: &StoredSecret) -> Result<(), Error> {
+///         self.secrets.lock().unwrap().insert(key.clone(), value.clone());
+///         Ok(())
+///     }
+///     async fn delete(&self, key: &StoreKey) -> Result<(), Error> {
+///         self.secrets.lock().unwrap().remove(key);
+///         Ok(())
+///     }
+///     async fn lock(&self, key: &StoreKey) -> Result<StoreLock, Error> {
+///         let mutex = self.locks.lock().unwrap().entry(key.clone()).or_default().clone();
+///         Ok(StoreLock::new(mutex.lock_owned().await))
+///     }
+///     fn describe(&self) -> String {
+///         "memory".to_string()
+///     }
+/// }
+/// ```
+#[async_trait::async_trait]
 pub trait TokenStore: Send + Sync {
+    /// The stored session, or `None` when there is none.
+    async fn load(&self, key: &StoreKey) -> Result<Option<StoredSecret>, Error>;
+    /// Stores (replaces) the session, atomically: a reader sees the old or the new one, never a mix.
+    async fn save(&self, key: &StoreKey, value: &StoredSecret) -> Result<(), Error>;
+    /// Removes the session; removing nothing is fine.
+    async fn delete(&self, key: &StoreKey) -> Result<(), Error>;
+    /// An exclusive lock across processes (or instances) for this key, waiting a bounded time (then
+    /// [`Error::StoreLockTimeout`]). Held while a refresh runs, so that two processes never spend a one-time
+    /// refresh token twice.
+    async fn lock(&self, key: &StoreKey) -> Result<StoreLock, Error>;
+    /// Where the sessions are kept, for the user: e.g. `file /home/x/.config/mva/tokens`.
+    fn describe(&self) -> String;
+}
+
+/// A local store whose operations are quick and synchronous (files, the OS keyring); it is a [`TokenStore`]
+/// through a blanket implementation.
+///
+/// `load`, `save` and `delete` run on the calling task (they take microseconds); `lock`, which may wait for
+/// another process, runs off the async workers (`block_in_place` on a multi-threaded runtime).
+pub trait BlockingTokenStore: Send + Sync {
     /// The stored session, or `None` when there is none.
     fn load(&self, key: &StoreKey) -> Result<Option<StoredSecret>, Error>;
     /// Stores (replaces) the session, atomically: a reader sees the old or the new one, never a mix.
@@ -82,11 +142,35 @@ pub trait TokenStore: Send + Sync {
     /// Removes the session; removing nothing is fine.
     fn delete(&self, key: &StoreKey) -> Result<(), Error>;
     /// An exclusive lock across processes for this key, waiting at most 30 s (then [`Error::StoreLockTimeout`]).
-    /// Hold it while a refresh runs, so two processes never spend a one-time refresh token twice. The wait blocks
-    /// the thread: from async code call it in `spawn_blocking` or `block_in_place`.
+    /// The wait blocks the thread.
     fn lock(&self, key: &StoreKey) -> Result<StoreLock, Error>;
     /// Where the sessions are kept, for the user: e.g. `file /home/x/.config/mva/tokens`.
     fn describe(&self) -> String;
+}
+
+#[async_trait::async_trait]
+impl<T: BlockingTokenStore> TokenStore for T {
+    async fn load(&self, key: &StoreKey) -> Result<Option<StoredSecret>, Error> {
+        BlockingTokenStore::load(self, key)
+    }
+    async fn save(&self, key: &StoreKey, value: &StoredSecret) -> Result<(), Error> {
+        BlockingTokenStore::save(self, key, value)
+    }
+    async fn delete(&self, key: &StoreKey) -> Result<(), Error> {
+        BlockingTokenStore::delete(self, key)
+    }
+    async fn lock(&self, key: &StoreKey) -> Result<StoreLock, Error> {
+        let multi = tokio::runtime::Handle::try_current()
+            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+        if multi {
+            tokio::task::block_in_place(|| BlockingTokenStore::lock(self, key))
+        } else {
+            BlockingTokenStore::lock(self, key)
+        }
+    }
+    fn describe(&self) -> String {
+        BlockingTokenStore::describe(self)
+    }
 }
 
 /// An exclusive lock on one session, held until dropped: whatever guard the store uses (an OS file lock, ...).

@@ -65,7 +65,7 @@ pub use service_result::{parse_service_result, ResultFormat, ServiceResult, Verd
 pub use submission::{
     Feedback, InstanceState, MvaClient, Progress, Submission, SubmitOptions, SubmitOutcome,
 };
-pub use token::{AccessToken, StaticToken, TokenSource};
+pub use token::{AccessToken, KeepFuture, KeptFuture, StaticToken, TokenSource};
 pub use types::{Category, InstanceId, OrganisationNumber, Period, PeriodLength};
 pub use validate::{
     check, check_with, validate, validate_file, validate_files, validate_pair, validate_with,

@@ -66,6 +66,10 @@ pub struct SessionData {
     /// Set while one instance is redeeming the refresh token (see [`crate::refresh`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) refresh_claim: Option<RefreshClaim>,
+    /// The Altinn token last exchanged for this login (see `mva::TokenSource::keep_altinn_token`), so that a
+    /// submission on any instance does not exchange again. Sealed with the rest of the session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) altinn_token: Option<AccessToken>,
 }
 
 impl SessionData {
@@ -75,6 +79,7 @@ impl SessionData {
             tokens,
             identity,
             refresh_claim: None,
+            altinn_token: None,
         }
     }
 }

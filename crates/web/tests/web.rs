@@ -1,8 +1,10 @@
 //! Tests of the `web` crate against a real `redis-server` started by each test on a free port.
 
 mod web {
+    pub mod balancer;
     pub mod bff;
     pub mod bff_faults;
+    pub mod bff_login;
     pub mod bff_support;
     pub mod cookies;
     pub mod faults;

@@ -16,10 +16,11 @@ pub async fn run(ctx: &ProfileSettings, args: LogoutArgs) -> Result<u8> {
     let key = provider.store_key();
     if args.local {
         let was = idporten::load_tokens(store.as_ref(), &key)
+            .await
             .ok()
             .flatten()
             .is_some();
-        store.delete(&key)?;
+        store.delete(&key).await?;
         crate::last_login::forget(&ctx.home, &provider.profile)?;
         eprintln!(
             "{} (the tokens stay valid at ID-porten until they expire; `mva logout` also revokes them)",
@@ -28,11 +29,12 @@ pub async fn run(ctx: &ProfileSettings, args: LogoutArgs) -> Result<u8> {
         return Ok(exit::SUCCESS);
     }
     if idporten::load_tokens(store.as_ref(), &key)
+        .await
         .ok()
         .flatten()
         .is_none()
     {
-        store.delete(&key)?;
+        store.delete(&key).await?;
         eprintln!(
             "Not logged in at {} with client {}; nothing to do",
             provider.issuer, provider.client_id

@@ -26,6 +26,16 @@ pub async fn run(ctx: &ProfileSettings, args: ServeArgs) -> Result<u8> {
     if let Some(upstream) = &args.upstream {
         config.upstream = Some(Url::parse(upstream).context("--upstream is not a URL")?);
     }
+    if !args.upstream_methods.is_empty() {
+        config.upstream_methods = args
+            .upstream_methods
+            .iter()
+            .map(|m| {
+                axum::http::Method::from_bytes(m.trim().to_ascii_uppercase().as_bytes())
+                    .with_context(|| format!("--upstream-methods: {m:?} is not an HTTP method"))
+            })
+            .collect::<Result<_>>()?;
+    }
     let mut sim = None;
     let temporary_data = tempfile::tempdir().context("cannot create a temporary directory")?;
     let (client_config, endpoints, data_dir) = if args.sim {

@@ -23,7 +23,8 @@ struct TokenJson<'a> {
 pub async fn run(ctx: &ProfileSettings, args: TokenArgs) -> Result<u8> {
     let provider = settings::provider(ctx, &args.provider)?;
     let registered = lifetimes::registered(ctx, &args.registration, &provider)?;
-    if let Some(stored) = idporten::load_tokens(session::store()?.as_ref(), &provider.store_key())?
+    if let Some(stored) =
+        idporten::load_tokens(session::store()?.as_ref(), &provider.store_key()).await?
     {
         let end = lifetimes::session_end(&stored, registered.as_ref());
         lifetimes::ensure_not_over(end, stored.authenticated_at(), now())?;

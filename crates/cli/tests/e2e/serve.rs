@@ -161,3 +161,27 @@ fn serve_sim_shows_the_whole_web_flow() {
         .contains(&format!("action=\"{issuer}/logout\"")));
     drop(server);
 }
+
+#[test]
+fn serve_refuses_a_bad_method_allow_list_before_it_starts() {
+    let home = Home::new();
+    let bad = home.run(&[
+        "serve",
+        "--sim",
+        "--listen",
+        "127.0.0.1:0",
+        "--upstream",
+        "http://127.0.0.1:9",
+        "--upstream-methods",
+        "GET,B@D",
+    ]);
+    assert!(!bad.0.status.success());
+    let said = String::from_utf8_lossy(&bad.0.stderr);
+    assert!(
+        said.contains("--upstream-methods: \"B@D\" is not an HTTP method"),
+        "{said}"
+    );
+    let alone = home.run(&["serve", "--sim", "--upstream-methods", "GET"]);
+    assert_eq!(alone.0.status.code(), Some(2), "a usage error");
+    assert!(String::from_utf8_lossy(&alone.0.stderr).contains("--upstream"));
+}

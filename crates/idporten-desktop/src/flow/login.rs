@@ -58,7 +58,10 @@ pub async fn login(
     let mut listener =
         LoopbackListener::bind(&client.config().redirect_uri, options.clone()).await?;
     let result = through(client, opener, &mut listener, &mut on_event).await;
-    let result = result.and_then(|tokens| save_tokens(store, key, &tokens).map(|()| tokens));
+    let result = match result {
+        Ok(tokens) => save_tokens(store, key, &tokens).await.map(|()| tokens),
+        Err(e) => Err(e),
+    };
     listener.finish_login(result.as_ref().map(|_| ()));
     listener.shutdown().await;
     result

@@ -64,13 +64,13 @@ pub async fn logout(
 ) -> Result<LogoutOutcome, Error> {
     let tokens = {
         let _lock = lock_session(store, key).await?;
-        let tokens = match load_tokens(store, key) {
+        let tokens = match load_tokens(store, key).await {
             Ok(t) => t,
             // Unreadable tokens cannot be revoked; forgetting them is all that is left.
             Err(Error::StoredTokensCorrupt { .. }) => None,
             Err(e) => return Err(e),
         };
-        store.delete(key)?;
+        store.delete(key).await?;
         tokens
     };
     let mut outcome = LogoutOutcome {
@@ -86,7 +86,7 @@ pub async fn logout(
         Ok(revocation) => revocation,
         Err(e) => {
             let _lock = lock_session(store, key).await?;
-            write_if(store, key, |stored| stored.is_none(), Some(&tokens))?;
+            write_if(store, key, |stored| stored.is_none(), Some(&tokens)).await?;
             return Err(Error::RevocationFailed {
                 reason: e.to_string(),
             });

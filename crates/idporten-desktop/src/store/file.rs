@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::{dir, lock, DEFAULT_LOCK_TIMEOUT};
-use idporten::{Error, StoreKey, StoreLock, StoredSecret, TokenStore};
+use idporten::{BlockingTokenStore, Error, StoreKey, StoreLock, StoredSecret};
 
 /// Keeps each session in a file of its own in a private directory (`~/.config/mva/tokens` by default).
 #[derive(Debug, Clone)]
@@ -34,7 +34,7 @@ impl FileTokenStore {
         self
     }
 
-    /// The same store with another wait for [`TokenStore::lock`] (30 s by default).
+    /// The same store with another wait for [`BlockingTokenStore::lock`] (30 s by default).
     pub fn with_lock_timeout(mut self, timeout: Duration) -> Self {
         self.lock_timeout = timeout;
         self
@@ -62,7 +62,7 @@ impl FileTokenStore {
     }
 }
 
-impl TokenStore for FileTokenStore {
+impl BlockingTokenStore for FileTokenStore {
     fn load(&self, key: &StoreKey) -> Result<Option<StoredSecret>, Error> {
         if !dir::ensure_private(&self.dir, false)? {
             return Ok(None);

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use super::seal::SessionKey;
 use super::FileTokenStore;
-use idporten::{Error, StoreKey, StoreLock, StoredSecret, TokenStore};
+use idporten::{BlockingTokenStore, Error, StoreKey, StoreLock, StoredSecret};
 
 /// The keyring service under which the sessions' keys are kept.
 pub const KEYRING_SERVICE: &str = "mva-idporten";
@@ -60,7 +60,7 @@ impl KeyringTokenStore {
         }
     }
 
-    /// The same store with another wait for [`TokenStore::lock`] (30 s by default).
+    /// The same store with another wait for [`BlockingTokenStore::lock`] (30 s by default).
     pub fn with_lock_timeout(mut self, timeout: Duration) -> Self {
         self.files = self.files.with_lock_timeout(timeout);
         self
@@ -85,7 +85,7 @@ impl KeyringTokenStore {
     }
 }
 
-impl TokenStore for KeyringTokenStore {
+impl BlockingTokenStore for KeyringTokenStore {
     fn load(&self, key: &StoreKey) -> Result<Option<StoredSecret>, Error> {
         let name = key.hashed_name();
         let entry = self.backend.get(&name)?;

@@ -2,7 +2,7 @@
 //! private directory of files: sealed with a key kept in the OS keyring when one works, else plain (0600).
 //!
 //! ```
-//! use idporten_desktop::{ClientId, FileTokenStore, Issuer, StoreKey, StoredSecret, TokenStore};
+//! use idporten_desktop::{BlockingTokenStore, ClientId, FileTokenStore, Issuer, StoreKey, StoredSecret};
 //! let dir = tempfile::tempdir().unwrap();
 //! let store = FileTokenStore::new(dir.path().join("tokens"));
 //! let key = StoreKey::new(Issuer::parse("https://test.idporten.no").unwrap(), ClientId::new("my-client"));
@@ -30,7 +30,7 @@ use std::time::Duration;
 
 use idporten::{Error, TokenStore};
 
-/// How long [`TokenStore::lock`] of the file and keyring stores waits for another process by default.
+/// How long [`BlockingTokenStore::lock`] of the file and keyring stores waits for another process by default.
 pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The environment variable that moves all of mva's files (and forces the file store).

@@ -53,7 +53,7 @@ async fn ten_processes_refresh_exactly_once() {
         provider.issuer(),
         idporten_desktop::ClientId::new(CLIENT_ID),
     );
-    save_tokens(&store, &key, &tokens).unwrap();
+    save_tokens(&store, &key, &tokens).await.unwrap();
 
     let binary = example_binary();
     let children: Vec<_> = (0..10)
@@ -95,5 +95,5 @@ async fn ten_processes_refresh_exactly_once() {
         fingerprints.windows(2).all(|w| w[0] == w[1]),
         "all got the same token: {fingerprints:?}"
     );
-    assert!(store.load(&key).unwrap().is_some());
+    assert!(store.load(&key).await.unwrap().is_some());
 }

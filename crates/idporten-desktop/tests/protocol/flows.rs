@@ -65,7 +65,7 @@ async fn login_through_the_listener_and_a_scripted_browser() {
     })
     .await
     .unwrap();
-    assert!(load_tokens(&store, &key).unwrap().is_some());
+    assert!(load_tokens(&store, &key).await.unwrap().is_some());
     assert_eq!(tokens.id_claims.sub.len(), 43, "a pairwise sub");
     assert_eq!(tokens.client_id.as_str(), WEB_CLIENT);
     // The listener was bound before the browser opened, on a real port, and the URL the browser got holds no
@@ -109,7 +109,10 @@ async fn forged_callback(
         |_| {},
     )
     .await;
-    assert!(store.load(&key).unwrap().is_none(), "nothing was stored");
+    assert!(
+        store.load(&key).await.unwrap().is_none(),
+        "nothing was stored"
+    );
     (r, seen(&provider, "/token").len())
 }
 
@@ -209,7 +212,7 @@ async fn logout_revokes_ends_the_session_by_form_post_and_forgets() {
             "the ID token never appears in a URL: {url}"
         );
     }
-    assert!(store.load(&key).unwrap().is_none());
+    assert!(store.load(&key).await.unwrap().is_none());
 }
 
 #[tokio::test]
@@ -232,7 +235,7 @@ async fn local_logout_only_forgets() {
     assert_eq!(outcome.end_session, EndSessionOutcome::Skipped);
     assert!(seen(&provider, "/revoke").is_empty());
     assert!(seen(&provider, "/logout").is_empty());
-    assert!(store.load(&key).unwrap().is_none());
+    assert!(store.load(&key).await.unwrap().is_none());
 }
 
 #[tokio::test]
@@ -256,7 +259,7 @@ async fn a_failed_revocation_keeps_the_tokens() {
         .unwrap_err()
         .to_string()
         .contains("only forget them on this computer"));
-    assert_eq!(load_tokens(&store, &key).unwrap().unwrap(), tokens);
+    assert_eq!(load_tokens(&store, &key).await.unwrap().unwrap(), tokens);
 }
 
 struct NoBrowser;
@@ -283,7 +286,7 @@ async fn logout_without_a_browser_still_revokes_and_forgets() {
         matches!(outcome.end_session, EndSessionOutcome::NotConfirmed { .. }),
         "{outcome:?}"
     );
-    assert!(store.load(&key).unwrap().is_none());
+    assert!(store.load(&key).await.unwrap().is_none());
 }
 
 #[tokio::test]

@@ -43,7 +43,7 @@ async fn a_vat_scope_the_provider_did_not_grant_fails_the_login_and_stores_nothi
         "{e:?}"
     );
     assert!(e.to_string().contains("Samarbeidsportalen"), "{e}");
-    assert!(load_tokens(&store, &key).unwrap().is_none());
+    assert!(load_tokens(&store, &key).await.unwrap().is_none());
     let mut page = None;
     for _ in 0..200 {
         if let Some(f) = browser.finals.lock().unwrap().first() {

@@ -90,7 +90,7 @@ async fn logged_in(knobs: Knobs) -> Stored {
         provider.issuer(),
         idporten_desktop::ClientId::new(crate::provider::CLIENT_ID),
     );
-    save_tokens(&store, &key, &tokens).unwrap();
+    save_tokens(&store, &key, &tokens).await.unwrap();
     Stored {
         provider,
         clock,
@@ -130,7 +130,7 @@ async fn a_stale_token_is_refreshed_and_saved() {
     s.clock.advance(95); // 25 s left: inside the 30 s margin
     let fresh = s.current().await.unwrap();
     assert_ne!(fresh.access_token, s.tokens.access_token);
-    assert_eq!(load_tokens(&s.store, &s.key).unwrap().unwrap(), fresh);
+    assert_eq!(load_tokens(&s.store, &s.key).await.unwrap().unwrap(), fresh);
     assert_eq!(Provider::count(&s.provider.seen().refreshes), 1);
     // Fresh now: the next call does not refresh.
     s.current().await.unwrap();
@@ -144,7 +144,10 @@ async fn invalid_grant_ends_the_session_and_deletes_the_tokens() {
     s.clock.advance(200);
     let r = s.current().await;
     assert!(matches!(r, Err(Error::SessionEnded)), "{r:?}");
-    assert!(s.store.load(&s.key).unwrap().is_none(), "tokens deleted");
+    assert!(
+        s.store.load(&s.key).await.unwrap().is_none(),
+        "tokens deleted"
+    );
     let r = s.current().await;
     assert!(matches!(r, Err(Error::NotLoggedIn { .. })), "{r:?}");
 }
@@ -156,7 +159,7 @@ async fn the_8_hour_cap_ends_the_session_without_asking_the_provider() {
     let r = s.current().await;
     assert!(matches!(r, Err(Error::SessionEnded)), "{r:?}");
     assert_eq!(Provider::count(&s.provider.seen().refreshes), 0);
-    assert!(s.store.load(&s.key).unwrap().is_none());
+    assert!(s.store.load(&s.key).await.unwrap().is_none());
 }
 
 #[tokio::test]
@@ -170,7 +173,7 @@ async fn http_500_during_refresh_keeps_the_tokens() {
         "{r:?}"
     );
     assert_eq!(
-        load_tokens(&s.store, &s.key).unwrap().unwrap(),
+        load_tokens(&s.store, &s.key).await.unwrap().unwrap(),
         s.tokens,
         "no lost data"
     );
@@ -198,7 +201,7 @@ async fn provider_down_during_refresh_keeps_the_tokens() {
     // The keys are fetched before the refresh token is spent: that is where the unreachable provider shows.
     assert!(matches!(r, Err(Error::ProviderUnreachable { .. })), "{r:?}");
     assert_eq!(
-        load_tokens(&s.store, &s.key).unwrap().unwrap(),
+        load_tokens(&s.store, &s.key).await.unwrap().unwrap(),
         s.tokens,
         "no lost data"
     );
@@ -252,8 +255,8 @@ async fn tokens_stored_for_another_client_are_refused() {
         idporten_desktop::ClientId::new("another-client"),
     );
     // Simulate a mix-up: the secret of one key saved under another.
-    let secret = s.store.load(&s.key).unwrap().unwrap();
-    s.store.save(&other, &secret).unwrap();
-    let r = load_tokens(&s.store, &other);
+    let secret = s.store.load(&s.key).await.unwrap().unwrap();
+    s.store.save(&other, &secret).await.unwrap();
+    let r = load_tokens(&s.store, &other).await;
     assert!(matches!(r, Err(Error::StoredTokensCorrupt { .. })), "{r:?}");
 }

@@ -3,8 +3,8 @@
 //! several tasks at once never bring back an old or a logged-out session.
 
 use idporten_desktop::{
-    logout, save_tokens, BrowserLaunch, BrowserOpener, Client, Error, ListenerOptions, StoreKey,
-    StoreLock, StoredSecret, TokenSet, TokenStore,
+    logout, save_tokens, BlockingTokenStore, BrowserLaunch, BrowserOpener, Client, Error,
+    ListenerOptions, StoreKey, StoreLock, StoredSecret, TokenSet,
 };
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -110,9 +110,9 @@ struct FailsOnce {
     armed: AtomicBool,
 }
 
-impl TokenStore for FailsOnce {
+impl BlockingTokenStore for FailsOnce {
     fn load(&self, key: &StoreKey) -> Result<Option<StoredSecret>, Error> {
-        self.inner.load(key)
+        BlockingTokenStore::load(&self.inner, key)
     }
     fn save(&self, key: &StoreKey, value: &StoredSecret) -> Result<(), Error> {
         if self.armed.swap(false, Ordering::SeqCst) {
@@ -122,16 +122,16 @@ impl TokenStore for FailsOnce {
                 reason: "disk full (injected)".into(),
             });
         }
-        self.inner.save(key, value)
+        BlockingTokenStore::save(&self.inner, key, value)
     }
     fn delete(&self, key: &StoreKey) -> Result<(), Error> {
-        self.inner.delete(key)
+        BlockingTokenStore::delete(&self.inner, key)
     }
     fn lock(&self, key: &StoreKey) -> Result<StoreLock, Error> {
-        self.inner.lock(key)
+        BlockingTokenStore::lock(&self.inner, key)
     }
     fn describe(&self) -> String {
-        self.inner.describe()
+        BlockingTokenStore::describe(&self.inner)
     }
 }
 
@@ -219,7 +219,7 @@ async fn a_login_during_a_refresh_is_not_overwritten_by_it() {
     let client = s.client().await;
     let new_login = headless_login(&client).await.unwrap();
     let refresh = slow_refresh(&s).await;
-    save_tokens(&s.store, &s.key, &new_login).unwrap();
+    save_tokens(&s.store, &s.key, &new_login).await.unwrap();
     refresh.await.unwrap().unwrap();
     assert_eq!(
         s.stored().map(|t| t.access_token),
@@ -301,24 +301,25 @@ async fn only_a_network_failure_keeps_the_tokens_for_another_logout() {
 /// as an older version of mva would be.
 struct LockIgnored(idporten_desktop::FileTokenStore);
 
-impl TokenStore for LockIgnored {
+impl BlockingTokenStore for LockIgnored {
     fn load(&self, key: &StoreKey) -> Result<Option<StoredSecret>, Error> {
-        self.0.load(key)
+        BlockingTokenStore::load(&self.0, key)
     }
     fn save(&self, key: &StoreKey, value: &StoredSecret) -> Result<(), Error> {
-        self.0.save(key, value)
+        BlockingTokenStore::save(&self.0, key, value)
     }
     fn delete(&self, key: &StoreKey) -> Result<(), Error> {
-        self.0.delete(key)
+        BlockingTokenStore::delete(&self.0, key)
     }
     fn lock(&self, key: &StoreKey) -> Result<StoreLock, Error> {
-        self.0.lock(
+        BlockingTokenStore::lock(
+            &self.0,
             &key.clone()
                 .with_profile(format!("unrelated-{}", rand_suffix())),
         )
     }
     fn describe(&self) -> String {
-        self.0.describe()
+        BlockingTokenStore::describe(&self.0)
     }
 }
 
@@ -347,7 +348,9 @@ async fn a_refresh_writes_back_only_over_the_refresh_token_it_spent() {
     }
     tokio::time::sleep(Duration::from_millis(100)).await;
     // A login that takes no lock stores its session while the refresh is in flight.
-    save_tokens(&LockIgnored(s.store.clone()), &s.key, &new_login).unwrap();
+    save_tokens(&LockIgnored(s.store.clone()), &s.key, &new_login)
+        .await
+        .unwrap();
     let answer = refresh.await.unwrap().unwrap();
     assert_eq!(
         answer.access_token, new_login.access_token,

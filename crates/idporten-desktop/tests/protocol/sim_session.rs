@@ -95,7 +95,9 @@ impl SimSession {
         let dir = tempfile::tempdir().unwrap();
         let store = FileTokenStore::new(dir.path().join("tokens"));
         let key = StoreKey::new(issuer(&sim), ClientId::new(WEB_CLIENT_ID));
-        idporten_desktop::save_tokens(&store, &key, &tokens).unwrap();
+        idporten_desktop::save_tokens(&store, &key, &tokens)
+            .await
+            .unwrap();
         Self {
             sim,
             clock,
@@ -132,7 +134,8 @@ impl SimSession {
 
     /// The stored session.
     pub fn stored(&self) -> Option<TokenSet> {
-        idporten_desktop::load_tokens(&self.store, &self.key).unwrap()
+        let secret = idporten_desktop::BlockingTokenStore::load(&self.store, &self.key).unwrap()?;
+        Some(TokenSet::from_json(secret.secret()).unwrap())
     }
 
     /// Makes the stored access token stale, so that the next `current` refreshes: both clocks move 100 s.

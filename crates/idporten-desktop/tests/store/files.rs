@@ -2,7 +2,7 @@
 
 use super::common::*;
 use idporten_desktop::{
-    ClientId, Error, FileTokenStore, Issuer, StoreKey, StoredSecret, TokenStore,
+    BlockingTokenStore, ClientId, Error, FileTokenStore, Issuer, StoreKey, StoredSecret,
 };
 use std::os::unix::fs::PermissionsExt;
 
@@ -192,8 +192,8 @@ fn a_directory_of_another_user_is_refused() {
     assert!(e.to_string().contains(&dir.display().to_string()));
 }
 
-#[test]
-fn mva_home_is_honoured() {
+#[tokio::test]
+async fn mva_home_is_honoured() {
     // The only test of this binary that touches the environment.
     let tmp = tempfile::tempdir().unwrap();
     std::env::set_var("MVA_HOME", tmp.path());
@@ -203,8 +203,8 @@ fn mva_home_is_honoured() {
         store.describe(),
         format!("file {}", tmp.path().join("tokens").display())
     );
-    store
-        .save(&key("default"), &StoredSecret::new("s"))
+    idporten_desktop::TokenStore::save(store.as_ref(), &key("default"), &StoredSecret::new("s"))
+        .await
         .unwrap();
     assert!(tmp
         .path()

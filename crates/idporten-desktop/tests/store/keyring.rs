@@ -1,7 +1,9 @@
 //! The keyring store as far as this machine allows, and its lock files shared with the file store.
 
 use super::common::*;
-use idporten_desktop::{Error, FileTokenStore, KeyringTokenStore, StoredSecret, TokenStore};
+use idporten_desktop::{
+    BlockingTokenStore, Error, FileTokenStore, KeyringTokenStore, StoredSecret,
+};
 use std::time::Duration;
 
 #[test]

@@ -1,7 +1,7 @@
 //! The session lock, within one process and across real processes.
 
 use super::common::*;
-use idporten_desktop::{Error, FileTokenStore, TokenStore};
+use idporten_desktop::{BlockingTokenStore, Error, FileTokenStore};
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};

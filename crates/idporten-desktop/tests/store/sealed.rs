@@ -2,7 +2,9 @@
 //! Credential Manager): a whole session does not fit, its key does; the session itself is a sealed file.
 
 use super::common::*;
-use idporten_desktop::{Error, KeyringBackend, KeyringTokenStore, StoredSecret, TokenStore};
+use idporten_desktop::{
+    BlockingTokenStore, Error, KeyringBackend, KeyringTokenStore, StoredSecret,
+};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 

@@ -16,8 +16,8 @@ use crate::refresh::{
 };
 use crate::token_request::{code_grant_form, request_tokens};
 use crate::{
-    AuthorizationCode, ClientConfig, Clock, Error, Http, IdTokenClaims, LoginRandomness, Nonce,
-    RedirectUri, SystemClock, TokenSet,
+    AuthorizationCode, ClientConfig, Clock, Error, Http, IdTokenClaims, LoginOptions,
+    LoginRandomness, Nonce, RedirectUri, SystemClock, TokenSet,
 };
 
 /// The I/O the client uses, chosen in one place. `Seams::default()` is the real world: a fresh [`Http`], the
@@ -125,6 +125,19 @@ impl Client {
         &self,
         redirect_uri: &RedirectUri,
     ) -> Result<AuthorizationRequest, Error> {
+        self.authorization_request_with(redirect_uri, &LoginOptions::default())
+            .await
+    }
+
+    /// [`Client::authorization_request`] with one login's choices (level, language, `prompt=login`) in place of
+    /// the client's settings. The request's [`AuthorizationRequest::acr`] is the level asked, which the callback
+    /// check then demands of the ID token.
+    pub async fn authorization_request_with(
+        &self,
+        redirect_uri: &RedirectUri,
+        options: &LoginOptions,
+    ) -> Result<AuthorizationRequest, Error> {
+        let config = options.apply(&self.config);
         let random = LoginRandomness::generate();
         let par = self
             .metadata
@@ -134,7 +147,7 @@ impl Client {
         if par {
             push_authorization_request(
                 &self.seams.http,
-                &self.config,
+                &config,
                 &self.metadata,
                 redirect_uri,
                 &random,
@@ -143,7 +156,7 @@ impl Client {
             .await
         } else {
             Ok(build_authorization_request(
-                &self.config,
+                &config,
                 &self.metadata,
                 redirect_uri,
                 &random,

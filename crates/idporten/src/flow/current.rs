@@ -46,25 +46,25 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<Client, Error>>,
 {
-    let tokens = load_or_not_logged_in(store, key)?;
+    let tokens = load_or_not_logged_in(store, key).await?;
     if !tokens.needs_refresh(clock.now(), margin_secs) {
         return Ok(tokens);
     }
     let _lock = lock_session(store, key).await?;
-    let tokens = load_or_not_logged_in(store, key)?;
+    let tokens = load_or_not_logged_in(store, key).await?;
     let now = clock.now();
     if !tokens.needs_refresh(now, margin_secs) {
         return Ok(tokens);
     }
     if tokens.is_session_over(now) {
-        store.delete(key)?;
+        store.delete(key).await?;
         return Err(Error::SessionEnded);
     }
     let client = make_client().await?;
     let spent = match client.spend_refresh_token(&tokens).await {
         Ok(spent) => spent,
         Err(Error::SessionEnded) => {
-            store.delete(key)?;
+            store.delete(key).await?;
             return Err(Error::SessionEnded);
         }
         Err(other) => return Err(other),
@@ -72,19 +72,19 @@ where
     // The provider has spent the stored refresh token: its successor is stored before anything else can fail.
     let new_refresh = spent.session.refresh_token.clone();
     if !save_successor(store, key, &tokens, &spent.session).await? {
-        return lost_race(store, key, now, margin_secs);
+        return lost_race(store, key, now, margin_secs).await;
     }
     let is_successor = |t: Option<&TokenSet>| t.is_some_and(|t| t.refresh_token == new_refresh);
     match client.check_refreshed_id_token(spent, &tokens).await {
         Ok(fresh) => {
-            if !write_if(store, key, is_successor, Some(&fresh))? {
-                return lost_race(store, key, now, margin_secs);
+            if !write_if(store, key, is_successor, Some(&fresh)).await? {
+                return lost_race(store, key, now, margin_secs).await;
             }
             Ok(fresh)
         }
         Err(e) if session_survives(&e) => Err(e),
         Err(e) => {
-            write_if(store, key, is_successor, None)?;
+            write_if(store, key, is_successor, None).await?;
             Err(e)
         }
     }
@@ -110,7 +110,7 @@ async fn save_successor(
                 t.refresh_token == old.refresh_token || t.refresh_token == new.refresh_token
             })
         };
-        match write_if(store, key, expected, Some(new)) {
+        match write_if(store, key, expected, Some(new)).await {
             Ok(written) => return Ok(written),
             Err(e) if attempt < SAVE_ATTEMPTS => {
                 tracing::warn!(error = %e, attempt, "cannot save the refreshed session; trying again");
@@ -139,7 +139,7 @@ fn session_survives(e: &Error) -> bool {
 
 /// Another writer (a login or logout that ignored the lock) changed the session during the refresh; what it left
 /// is the answer.
-fn lost_race(
+async fn lost_race(
     store: &dyn TokenStore,
     key: &StoreKey,
     now: i64,
@@ -148,16 +148,18 @@ fn lost_race(
     tracing::warn!(
         "the session was replaced or removed during a refresh; the refresh is not stored"
     );
-    let tokens = load_or_not_logged_in(store, key)?;
+    let tokens = load_or_not_logged_in(store, key).await?;
     if tokens.needs_refresh(now, margin_secs) {
         return Err(Error::SessionEnded);
     }
     Ok(tokens)
 }
 
-fn load_or_not_logged_in(store: &dyn TokenStore, key: &StoreKey) -> Result<TokenSet, Error> {
-    load_tokens(store, key)?.ok_or_else(|| Error::NotLoggedIn {
-        issuer: key.issuer.to_string(),
-        client_id: key.client_id.to_string(),
-    })
+async fn load_or_not_logged_in(store: &dyn TokenStore, key: &StoreKey) -> Result<TokenSet, Error> {
+    load_tokens(store, key)
+        .await?
+        .ok_or_else(|| Error::NotLoggedIn {
+            issuer: key.issuer.to_string(),
+            client_id: key.client_id.to_string(),
+        })
 }

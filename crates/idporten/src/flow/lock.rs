@@ -15,7 +15,7 @@ pub struct SessionLock {
 /// Takes the session's lock: in-process first, then across processes (waiting up to the store's timeout).
 pub async fn lock_session(store: &dyn TokenStore, key: &StoreKey) -> Result<SessionLock, Error> {
     let local = local_lock(key).lock_owned().await;
-    let store_lock = lock_blocking(store, key)?;
+    let store_lock = store.lock(key).await?;
     Ok(SessionLock {
         _store: store_lock,
         _local: local,
@@ -30,16 +30,4 @@ fn local_lock(key: &StoreKey) -> Arc<tokio::sync::Mutex<()>> {
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     map.entry(key.clone()).or_default().clone()
-}
-
-/// The store's lock blocks (up to its timeout) while another process holds it; on a multi-threaded runtime the
-/// wait is moved off the async worker.
-pub(crate) fn lock_blocking(store: &dyn TokenStore, key: &StoreKey) -> Result<StoreLock, Error> {
-    let multi = tokio::runtime::Handle::try_current()
-        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
-    if multi {
-        tokio::task::block_in_place(|| store.lock(key))
-    } else {
-        store.lock(key)
-    }
 }

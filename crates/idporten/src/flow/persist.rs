@@ -1,35 +1,38 @@
 //! A [`TokenSet`] in a [`TokenStore`]: one secret JSON text per store key, every write under the session's lock.
 
-use crate::flow::lock::lock_blocking;
 use crate::{Error, StoreKey, StoredSecret, TokenSet, TokenStore};
 
 /// Saves the session under `key` (after a login), under the store's lock for the key, so that it never crosses a
 /// refresh or a logout of another process. Do not call it while holding that lock: it waits for it (up to the
 /// store's timeout).
-pub fn save_tokens(store: &dyn TokenStore, key: &StoreKey, tokens: &TokenSet) -> Result<(), Error> {
-    let _lock = lock_blocking(store, key)?;
-    write_tokens(store, key, tokens)
-}
-
-/// Writes the session; the caller holds the lock.
-pub(crate) fn write_tokens(
+pub async fn save_tokens(
     store: &dyn TokenStore,
     key: &StoreKey,
     tokens: &TokenSet,
 ) -> Result<(), Error> {
-    store.save(key, &StoredSecret::new(tokens.to_json()))
+    let _lock = store.lock(key).await?;
+    write_tokens(store, key, tokens).await
+}
+
+/// Writes the session; the caller holds the lock.
+pub(crate) async fn write_tokens(
+    store: &dyn TokenStore,
+    key: &StoreKey,
+    tokens: &TokenSet,
+) -> Result<(), Error> {
+    store.save(key, &StoredSecret::new(tokens.to_json())).await
 }
 
 /// Compare-and-set, the caller holding the lock: when `expected` accepts what is stored now (`None`: nothing, or
 /// unreadable tokens), writes `new` (deletes, with `None`) and answers `true`; else changes nothing and answers
 /// `false`.
-pub fn write_if(
+pub async fn write_if(
     store: &dyn TokenStore,
     key: &StoreKey,
     expected: impl FnOnce(Option<&TokenSet>) -> bool,
     new: Option<&TokenSet>,
 ) -> Result<bool, Error> {
-    let current = match load_tokens(store, key) {
+    let current = match load_tokens(store, key).await {
         Ok(tokens) => tokens,
         Err(Error::StoredTokensCorrupt { .. }) => None,
         Err(e) => return Err(e),
@@ -38,16 +41,19 @@ pub fn write_if(
         return Ok(false);
     }
     match new {
-        Some(tokens) => write_tokens(store, key, tokens)?,
-        None => store.delete(key)?,
+        Some(tokens) => write_tokens(store, key, tokens).await?,
+        None => store.delete(key).await?,
     }
     Ok(true)
 }
 
 /// Loads the session under `key`; `None` when nothing is stored. Tokens stored for another issuer or client than
 /// the key names are refused as corrupt.
-pub fn load_tokens(store: &dyn TokenStore, key: &StoreKey) -> Result<Option<TokenSet>, Error> {
-    let Some(secret) = store.load(key)? else {
+pub async fn load_tokens(
+    store: &dyn TokenStore,
+    key: &StoreKey,
+) -> Result<Option<TokenSet>, Error> {
+    let Some(secret) = store.load(key).await? else {
         return Ok(None);
     };
     let tokens = TokenSet::from_json(secret.secret())?;

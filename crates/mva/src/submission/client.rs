@@ -215,6 +215,12 @@ impl MvaClient {
             if let Some(t) = cached.as_ref() {
                 return Ok(t.clone());
             }
+            if let Some(t) = self.tokens.kept_altinn_token().await {
+                if altinn_token_fresh(&t, now_unix()) {
+                    *cached = Some(t.clone());
+                    return Ok(t);
+                }
+            }
         }
         let url = self.endpoints.exchange.as_str().to_string();
         let req = Request {
@@ -239,6 +245,7 @@ impl MvaClient {
                 }
                 let t = AccessToken::new(t);
                 *cached = Some(t.clone());
+                self.tokens.keep_altinn_token(&t).await;
                 Ok(t)
             }
             StatusCode::FORBIDDEN => Err(MvaError::Forbidden {
@@ -324,5 +331,53 @@ impl MvaClient {
             });
         }
         Ok(())
+    }
+}
+
+/// How long a kept Altinn token must still be valid to be used again, in seconds.
+const ALTINN_TOKEN_MARGIN_SECS: i64 = 60;
+
+fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// Whether a kept Altinn token (a JWT) expires more than [`ALTINN_TOKEN_MARGIN_SECS`] after `now`. Its signature
+/// is Altinn's to check; only `exp` is read. A token without a readable `exp` is not used again.
+fn altinn_token_fresh(token: &AccessToken, now: i64) -> bool {
+    use base64::Engine;
+    let Some(payload) = token.secret().split('.').nth(1) else {
+        return false;
+    };
+    let Ok(json) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload) else {
+        return false;
+    };
+    #[derive(serde::Deserialize)]
+    struct Exp {
+        exp: i64,
+    }
+    serde_json::from_slice::<Exp>(&json).is_ok_and(|c| c.exp > now + ALTINN_TOKEN_MARGIN_SECS)
+}
+
+#[cfg(test)]
+mod altinn_token_tests {
+    use super::*;
+    use base64::Engine;
+
+    fn jwt(payload: &str) -> AccessToken {
+        let b = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+        AccessToken::new(format!("{}.{}.sig", b("{\"alg\":\"RS256\"}"), b(payload)))
+    }
+
+    #[test]
+    fn a_kept_token_is_used_only_with_a_minute_left() {
+        assert!(altinn_token_fresh(&jwt(r#"{"exp":1061}"#), 1000));
+        assert!(!altinn_token_fresh(&jwt(r#"{"exp":1060}"#), 1000));
+        assert!(!altinn_token_fresh(&jwt(r#"{"exp":900}"#), 1000));
+        assert!(!altinn_token_fresh(&jwt(r#"{"iat":900}"#), 1000));
+        assert!(!altinn_token_fresh(&jwt("not json"), 1000));
+        assert!(!altinn_token_fresh(&AccessToken::new("opaque"), 1000));
+        assert!(!altinn_token_fresh(&AccessToken::new("a.%%%.c"), 1000));
     }
 }

@@ -101,7 +101,11 @@ pub(crate) async fn exchange(State(s): State<Arc<MvaServices>>, headers: HeaderM
         &claims,
         &EncodingKey::from_secret(&s.altinn_secret),
     ) {
-        Ok(t) => (StatusCode::OK, [("content-type", "text/plain")], t).into_response(),
+        Ok(t) => {
+            s.exchanges
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            (StatusCode::OK, [("content-type", "text/plain")], t).into_response()
+        }
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
 }

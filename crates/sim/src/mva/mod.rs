@@ -98,6 +98,8 @@ pub struct MvaServices {
     altinn_secret: [u8; 32],
     now: NowFn,
     store: store::Store,
+    /// Altinn tokens handed out by the exchange.
+    exchanges: std::sync::atomic::AtomicU64,
 }
 
 impl MvaServices {
@@ -121,6 +123,7 @@ impl MvaServices {
             altinn_secret,
             now,
             store,
+            exchanges: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -128,6 +131,11 @@ impl MvaServices {
     pub fn with_clock(mut self, now: NowFn) -> Self {
         self.now = now;
         self
+    }
+
+    /// How many Altinn tokens the exchange has handed out (for tests).
+    pub fn exchanges(&self) -> u64 {
+        self.exchanges.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The instances (for tests and the admin API).

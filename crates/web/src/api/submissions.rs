@@ -5,8 +5,8 @@
 //! The filing itself is the `mva` library's `MvaClient::submit`, run off the async runtime, with the session's
 //! access token: its journal is locked per entry by the operating system, so a second request, a reload or another
 //! instance sharing the data folder never files the same return twice. The Altinn token is exchanged once per
-//! submission and kept by its client for that submission (the library does not hand it out, so it is not put in
-//! the session).
+//! login and kept, sealed, in the session (`SessionTokens::keep_altinn_token`): the next submission, on any
+//! instance, uses it while it has more than a minute left.
 
 use super::errors::{invalid, mva_problem, FindingView};
 use super::journal::{Folders, SubmissionId};
@@ -181,6 +181,7 @@ fn start(
     let config = state.config.clone();
     let tokens = Arc::new(SessionTokens {
         hook: state.tokens.clone(),
+        sessions: state.web.sessions.clone(),
         session,
     });
     let handle = tokio::runtime::Handle::current();

@@ -2,8 +2,8 @@
 //! every call (a refresh by any instance is seen), never keeps a token of its own.
 
 use crate::cookie::SessionRef;
-use crate::sessions::Sessions;
-use mva::token::{TokenError, TokenFuture, TokenSource};
+use crate::sessions::{Saved, Sessions};
+use mva::token::{KeepFuture, KeptFuture, TokenError, TokenFuture, TokenSource};
 use mva::AccessToken;
 use std::sync::Arc;
 use std::time::Duration;
@@ -56,14 +56,55 @@ impl TokenHook for StoredAccessToken {
     }
 }
 
-/// A [`TokenSource`] for the `mva` library: one session's tokens through a hook.
+/// A [`TokenSource`] for the `mva` library: one session's tokens through a hook, and the session as the place
+/// where the Altinn token is kept between requests and instances.
 pub(crate) struct SessionTokens {
     pub(crate) hook: Arc<dyn TokenHook>,
+    pub(crate) sessions: Sessions,
     pub(crate) session: SessionRef,
 }
+
+/// How often keeping the Altinn token is tried when another request changed the session meanwhile.
+const KEEP_ATTEMPTS: usize = 3;
 
 impl TokenSource for SessionTokens {
     fn access_token(&self, force_refresh: bool) -> TokenFuture<'_> {
         self.hook.access_token(self.session.clone(), force_refresh)
+    }
+
+    fn kept_altinn_token(&self) -> KeptFuture<'_> {
+        Box::pin(async move {
+            let session = self.sessions.load(&self.session).await.ok()??;
+            let kept = session.data.altinn_token?;
+            Some(AccessToken::new(kept.secret()))
+        })
+    }
+
+    /// Writes the token into the session by compare-and-set. Never while an instance is refreshing (its claim is
+    /// in the session): a change of version then would make it drop the tokens it is redeeming.
+    fn keep_altinn_token(&self, token: &AccessToken) -> KeepFuture<'_> {
+        let token = crate::types::AccessToken::new(token.secret());
+        Box::pin(async move {
+            for _ in 0..KEEP_ATTEMPTS {
+                let Ok(Some(session)) = self.sessions.load(&self.session).await else {
+                    return;
+                };
+                if session.data.refresh_claim.is_some()
+                    || session.data.altinn_token.as_ref() == Some(&token)
+                {
+                    return;
+                }
+                let mut data = session.data.clone();
+                data.altinn_token = Some(token.clone());
+                match self.sessions.save(&session, data).await {
+                    Ok(Saved::Changed) => continue,
+                    Ok(_) => return,
+                    Err(e) => {
+                        tracing::debug!("the Altinn token is not kept in the session: {e}");
+                        return;
+                    }
+                }
+            }
+        })
     }
 }

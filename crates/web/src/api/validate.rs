@@ -107,6 +107,7 @@ pub(super) async fn validate(
     if locally_valid && !upload.offline {
         let tokens = Arc::new(SessionTokens {
             hook: state.tokens.clone(),
+            sessions: state.web.sessions.clone(),
             session: session.reference().clone(),
         });
         let client =

@@ -1,5 +1,11 @@
-//! `GET /oauth2/login?redirect=/path` and `GET /oauth2/callback`: the authorization code flow with PKCE, state,
-//! nonce and RFC 9207 `iss`, one sealed login-state cookie per flow (two tabs can log in at once).
+//! `GET /oauth2/login?redirect=/path&level=...&locale=...&prompt=login` and `GET /oauth2/callback`: the
+//! authorization code flow with PKCE, state, nonce and RFC 9207 `iss`, one sealed login-state cookie per flow (two
+//! tabs can log in at once).
+//!
+//! `level` (`idporten-loa-substantial`, `idporten-loa-high`) asks for a level of assurance, which the callback then
+//! demands of the ID token's `acr`; `locale` (`nb`, `nn`, `en`, `se`) sets the language of ID-porten's pages;
+//! `prompt=login` asks for a new login even with a live ID-porten session, and the callback refuses an ID token
+//! whose `auth_time` is older than the login link.
 
 use super::pages::{cookie_value, error_page, is_navigation};
 use super::Bff;
@@ -16,7 +22,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use idporten::authorization::check_granted_scope;
-use idporten::{check_callback, AcrLevel, AuthorizationRequest, Nonce, PkceVerifier};
+use idporten::{check_callback, AcrLevel, AuthorizationRequest, LoginOptions, Nonce, PkceVerifier};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use time::OffsetDateTime;
@@ -29,6 +35,9 @@ struct LoginState {
     verifier: PkceVerifier,
     acr: AcrLevel,
     redirect: ReturnPath,
+    /// With `prompt=login`: when the login started (Unix seconds); the person must have logged in after it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    fresh_after: Option<i64>,
 }
 
 fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
@@ -56,9 +65,25 @@ pub(super) async fn login(
             }
         },
     };
+    let param = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let options = match LoginOptions::parse(param("level"), param("locale"), param("prompt")) {
+        Ok(options) => options,
+        Err(e) => {
+            return error_page(
+                StatusCode::BAD_REQUEST,
+                "Cannot log in from this link",
+                &e.to_string(),
+            )
+        }
+    };
     if !is_navigation(&headers) {
         // A fetch cannot follow a login through ID-porten's pages: tell the page where to send the person.
-        let location = format!("/oauth2/login?redirect={}", urlencode(redirect.as_str()));
+        let location = format!("/oauth2/login?{}", login_query(&redirect, &options));
         let body = serde_json::json!({
             "error": "login_required",
             "message": "log in by navigating the page (not a fetch) to location",
@@ -73,7 +98,7 @@ pub(super) async fn login(
     }
     let client = bff.client();
     let request = match client
-        .authorization_request(&client.config().redirect_uri)
+        .authorization_request_with(&client.config().redirect_uri, &options)
         .await
     {
         Ok(request) => request,
@@ -92,6 +117,9 @@ pub(super) async fn login(
         verifier: request.pkce_verifier,
         acr: request.acr,
         redirect,
+        fresh_after: options
+            .prompt_login
+            .then(|| OffsetDateTime::now_utc().unix_timestamp()),
     };
     let cookie = match seal_login_state(
         bff.sessions().keys(),
@@ -121,8 +149,20 @@ pub(super) async fn login(
     response
 }
 
-fn urlencode(text: &str) -> String {
-    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+/// The query of the login link that asks for the same login: `redirect` and the choices made.
+fn login_query(redirect: &ReturnPath, options: &LoginOptions) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    query.append_pair("redirect", redirect.as_str());
+    if let Some(acr) = options.acr {
+        query.append_pair("level", acr.as_str());
+    }
+    if let Some(locale) = options.ui_locale {
+        query.append_pair("locale", locale.as_str());
+    }
+    if options.prompt_login {
+        query.append_pair("prompt", "login");
+    }
+    query.finish()
 }
 
 pub(super) async fn callback(
@@ -212,6 +252,15 @@ async fn finish(
             "The login lacks a permission",
             &e.to_string(),
         );
+    }
+    if let Some(started) = login.fresh_after {
+        if tokens.authenticated_at() < started - config.max_clock_skew_secs {
+            return error_page(
+                StatusCode::BAD_GATEWAY,
+                "The login was not renewed",
+                "A new login was asked for (prompt=login), but ID-porten answered with an earlier one (its                  auth_time is older than the login link). Nothing was changed; try again.",
+            );
+        }
     }
     let claims = &tokens.id_claims;
     let Some(pid) = claims.pid.clone() else {

@@ -82,6 +82,16 @@ pub enum BffError {
     HttpClient(String),
 }
 
+/// The methods [`BffConfig::upstream_methods`] allows by default.
+pub const DEFAULT_UPSTREAM_METHODS: [http::Method; 6] = [
+    http::Method::GET,
+    http::Method::HEAD,
+    http::Method::POST,
+    http::Method::PUT,
+    http::Method::PATCH,
+    http::Method::DELETE,
+];
+
 /// The settings of a [`Bff`] beyond the provider client and the sessions.
 #[derive(Debug, Clone)]
 pub struct BffConfig {
@@ -94,6 +104,9 @@ pub struct BffConfig {
     pub refresh: RefreshOptions,
     /// How long the upstream may take to answer. Default 60 s.
     pub upstream_timeout: Duration,
+    /// The methods forwarded to the upstream (an allow-list, as RFC 10017 asks of a BFF's proxy); any other gets
+    /// 405. Default: GET, HEAD, POST, PUT, PATCH, DELETE (not CONNECT, TRACE, OPTIONS or extension methods).
+    pub upstream_methods: Vec<http::Method>,
 }
 
 impl BffConfig {
@@ -104,6 +117,7 @@ impl BffConfig {
             upstream: None,
             refresh: RefreshOptions::default(),
             upstream_timeout: Duration::from_secs(60),
+            upstream_methods: DEFAULT_UPSTREAM_METHODS.to_vec(),
         }
     }
 
@@ -133,6 +147,7 @@ pub struct Bff {
     client: Client,
     public_origin: String,
     upstream: Option<Url>,
+    upstream_methods: Vec<http::Method>,
     proxy: reqwest::Client,
     refresh: RefreshOptions,
 }
@@ -173,6 +188,7 @@ impl Bff {
             client,
             public_origin: origin,
             upstream: config.upstream,
+            upstream_methods: config.upstream_methods,
             proxy,
             refresh: config.refresh,
         })

@@ -42,6 +42,9 @@ pub(super) async fn proxy(State(bff): State<Arc<Bff>>, request: Request) -> Resp
         )
             .into_response();
     };
+    if !bff.upstream_methods.contains(request.method()) {
+        return method_not_allowed(&bff.upstream_methods);
+    }
     let navigation = is_navigation(request.headers());
     let (token, clear_cookie) = match bearer(&bff, request.headers()).await {
         Ok(found) => found,
@@ -94,6 +97,25 @@ pub(super) async fn proxy(State(bff): State<Arc<Bff>>, request: Request) -> Resp
     response
         .body(Body::from_stream(answer.bytes_stream()))
         .unwrap_or_else(|_| StatusCode::BAD_GATEWAY.into_response())
+}
+
+/// 405 with the allowed methods: the request goes nowhere (and no session is read).
+fn method_not_allowed(allowed: &[axum::http::Method]) -> Response {
+    let allow = allowed
+        .iter()
+        .map(axum::http::Method::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut response = (
+        StatusCode::METHOD_NOT_ALLOWED,
+        [(header::CACHE_CONTROL, "no-store")],
+        "method not allowed\n",
+    )
+        .into_response();
+    if let Ok(value) = HeaderValue::from_str(&allow) {
+        response.headers_mut().insert(header::ALLOW, value);
+    }
+    response
 }
 
 /// The access token to forward, and whether the browser's cookie is no good (cleared on the way back). A browser

@@ -279,6 +279,21 @@ impl Browser {
         response
     }
 
+    /// `GET {bff_url}/oauth2/session` as the page's fetch would: the session's metadata as JSON.
+    pub async fn session_info(&self, bff_url: &str) -> serde_json::Value {
+        self.request(
+            reqwest::Method::GET,
+            &format!("{bff_url}/oauth2/session"),
+            false,
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+    }
+
     /// A state-changing request from the application's own page (Origin = the public URL).
     pub async fn post(&mut self, url: &str) -> reqwest::Response {
         let response = self

@@ -555,3 +555,55 @@ async fn two_persons_filing_the_same_return_each_get_their_own_submission() {
     assert!(o["error"].as_str().unwrap().contains("403"), "{o}");
     assert_ne!(o["instance"], k["instance"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_altinn_token_is_exchanged_once_per_login_on_any_instance() {
+    let sim = vat_sim().await;
+    let sessions = sessions();
+    let data = tempfile::tempdir().unwrap();
+    let a = instance(&sessions, &sim, data.path(), "127.0.0.1").await;
+    let b = instance(&sessions, &sim, data.path(), "127.0.0.1").await;
+    let kari = log_in(&sessions, &sim, KARI).await;
+    let january = example_return(ORG);
+    let march = String::from_utf8(january.clone())
+        .unwrap()
+        .replace("januar-februar", "mars-april")
+        .into_bytes();
+    for (server, ret) in [(&a, &january), (&b, &march)] {
+        let parts: &[(&str, Option<&str>, &[u8])] = &[
+            ("organisation", None, ORG.as_bytes()),
+            ("return", Some("mva-melding.xml"), ret),
+        ];
+        let r = post_form(server, "/api/submissions", &kari, parts).await;
+        assert_eq!(r.status(), StatusCode::ACCEPTED);
+        let id = r.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let s = until_finished(server, &kari, &id).await;
+        assert_eq!(s["state"], "done", "{s}");
+    }
+    assert_eq!(sim.services.instances().len(), 2, "two returns filed");
+    assert_eq!(
+        sim.services.exchanges(),
+        1,
+        "the second submission, on the other instance, used the Altinn token kept in the session"
+    );
+    // Another login (another session) exchanges its own.
+    let again = log_in(&sessions, &sim, KARI).await;
+    let may = String::from_utf8(january)
+        .unwrap()
+        .replace("januar-februar", "mai-juni")
+        .into_bytes();
+    let parts: &[(&str, Option<&str>, &[u8])] = &[
+        ("organisation", None, ORG.as_bytes()),
+        ("return", Some("mva-melding.xml"), &may),
+    ];
+    let r = post_form(&a, "/api/submissions", &again, parts).await;
+    let id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(until_finished(&a, &again, &id).await["state"], "done");
+    assert_eq!(sim.services.exchanges(), 2);
+}
