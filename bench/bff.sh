@@ -4,6 +4,7 @@
 # upstream hit directly, side by side in one run, on 127.0.0.1 only. Both BFFs log in once against `mva sim`
 # (headless login switch) and are loaded with wrk carrying the session cookie.
 # Usage: bench/bff.sh [DURATION] [CONNECTIONS...]     (default 10s, 1 16 64)
+# BFF_PERF=FILE: also record a CPU profile of mva serve during each of its runs (perf, FILE-CONNECTIONS).
 # Needs: redis-server, wrk, node + `npm ci` in bench/bff, cargo (or MVA=path/to/release/mva).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -125,6 +126,9 @@ load() { # NAME URL COOKIE C: one wrk run; prints "rps p50ms p99ms non2xx redis-
   local threads=$(( $4 < 2 ? 1 : 2 ))
   local out="$work/wrk-$1-$4.txt" rps p50 p99 bad before after total
   before=$(redis_calls)
+  if [ -n "${BFF_PERF:-}" ] && [ "$1" = mva ]; then # a CPU profile of mva serve during its run: BFF_PERF=FILE
+    perf record -F 2000 -p "$mva_pid" -o "$BFF_PERF-$4" -- sleep "${duration%s}" >/dev/null 2>&1 &
+  fi
   if [ -n "$3" ]; then wrk -t"$threads" -c"$4" -d"$duration" --latency -H "Cookie: $3" "$2/bench" >"$out"
   else wrk -t"$threads" -c"$4" -d"$duration" --latency "$2/bench" >"$out"; fi
   rps=$(awk '/^Requests\/sec/ {print $2}' "$out")

@@ -66,13 +66,12 @@ pub(super) async fn proxy(State(bff): State<Arc<Bff>>, request: Request) -> Resp
             headers.insert(header::AUTHORIZATION, value);
         }
     }
-    let answer = bff
-        .proxy
-        .request(parts.method, &target)
-        .headers(headers)
-        .body(reqwest::Body::wrap_stream(body.into_data_stream()))
-        .send()
-        .await;
+    let mut forward = bff.proxy.request(parts.method, &target).headers(headers);
+    // A request without a body (most GETs) goes on without one: a stream would be sent chunked.
+    if axum::body::HttpBody::size_hint(&body).exact() != Some(0) {
+        forward = forward.body(reqwest::Body::wrap_stream(body.into_data_stream()));
+    }
+    let answer = forward.send().await;
     let answer = match answer {
         Ok(answer) => answer,
         Err(e) => {

@@ -180,18 +180,27 @@ pub async fn upstream() -> Upstream {
         let counter = counter.clone();
         async move {
             counter.fetch_add(1, Ordering::SeqCst);
-            let header = |name: &str| {
-                request
-                    .headers()
-                    .get(name)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_owned)
+            let mut echo = {
+                let header = |name: &str| {
+                    request
+                        .headers()
+                        .get(name)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_owned)
+                };
+                serde_json::json!({
+                    "path": request.uri().path(),
+                    "authorization": header("authorization"),
+                    "cookie": header("cookie"),
+                    "transfer-encoding": header("transfer-encoding"),
+                    "content-length": header("content-length"),
+                })
             };
-            Json(serde_json::json!({
-                "path": request.uri().path(),
-                "authorization": header("authorization"),
-                "cookie": header("cookie"),
-            }))
+            let body = axum::body::to_bytes(request.into_body(), 1 << 20)
+                .await
+                .unwrap();
+            echo["body"] = String::from_utf8_lossy(&body).into();
+            Json(echo)
         }
     }));
     let (listener, url) = bind().await;
