@@ -1,14 +1,14 @@
 //! Where a person's submissions live on the server, and the submission ids the page sees.
 //!
-//! `{data}/persons/{sha256(pid)}/{org}/journal/` is the `mva` library's journal (one folder per submission, locked
+//! `{data}/persons/{keyed hash of the pid}/{org}/journal/` (see `person_folder.rs`) is the `mva` library's journal (one folder per submission, locked
 //! by the operating system while a submission runs), `.../out/` its feedback files, `.../web/` what this API adds:
 //! the attachments' names (to resume) and the last error of a submission.
 
+use super::person_folder::PersonKey;
 use crate::types::Pid;
 use mva::submission::journal::{write_atomic, JournalFile};
 use mva::{Attachment, MvaError, OrganisationNumber};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
 /// A submission as the page names it: `{organisation number}-{journal key}`.
@@ -55,14 +55,18 @@ struct KeptAttachment {
 }
 
 impl Folders {
-    pub(crate) fn new(data_dir: &Path, pid: &Pid, org: &OrganisationNumber) -> Self {
-        let person: String = Sha256::digest(pid.reveal().as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        Self {
-            root: data_dir.join("persons").join(person).join(org.as_str()),
-        }
+    /// The folders of `pid` for `org` under `data_dir`, the person's folder named with the data folder's key
+    /// (made on first use). Blocking: call it off the async workers.
+    pub(crate) fn locate(
+        data_dir: &Path,
+        key: &PersonKey,
+        pid: &Pid,
+        org: &OrganisationNumber,
+    ) -> Result<Self, MvaError> {
+        let person = key.person_folder(&data_dir.join("persons"), pid.reveal())?;
+        Ok(Self {
+            root: person.join(org.as_str()),
+        })
     }
 
     pub(crate) fn journal(&self) -> PathBuf {

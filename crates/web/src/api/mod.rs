@@ -18,6 +18,7 @@
 mod errors;
 mod journal;
 mod page;
+mod person_folder;
 mod submissions;
 mod tokens;
 mod upload;
@@ -76,6 +77,8 @@ pub struct ApiState {
     pub tokens: Arc<dyn TokenHook>,
     /// Submissions this process is running (by id), so a second request does not start another task.
     running: Arc<Mutex<HashSet<String>>>,
+    /// The data folder's key for naming persons' folders, read (or made) on first use.
+    person_key: Arc<std::sync::OnceLock<person_folder::PersonKey>>,
 }
 
 impl std::fmt::Debug for ApiState {
@@ -96,6 +99,7 @@ impl ApiState {
             config: Arc::new(config),
             tokens,
             running: Arc::default(),
+            person_key: Arc::default(),
         }
     }
 

@@ -24,6 +24,37 @@ use mva::{EnvelopeOptions, MvaClient, MvaError, OrganisationNumber, Submission, 
 use serde::Serialize;
 use std::sync::Arc;
 
+/// The folders of a person's submissions for an organisation, found off the async workers (the data folder's key
+/// is read, or made, on first use).
+async fn folders_of(
+    state: &ApiState,
+    pid: &crate::types::Pid,
+    organisation: &OrganisationNumber,
+) -> Result<Folders, Problem> {
+    let (data_dir, cell) = (state.config.data_dir.clone(), state.person_key.clone());
+    let (pid, organisation) = (pid.clone(), organisation.clone());
+    tokio::task::spawn_blocking(move || {
+        let key = match cell.get() {
+            Some(key) => key.clone(),
+            None => {
+                let key =
+                    super::person_folder::PersonKey::load_or_create(&data_dir.join("persons"))?;
+                cell.get_or_init(|| key).clone()
+            }
+        };
+        Folders::locate(&data_dir, &key, &pid, &organisation)
+    })
+    .await
+    .map_err(|_| {
+        Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "server_error",
+            "could not find the submissions' folder",
+        )
+    })?
+    .map_err(|e| mva_problem(&e))
+}
+
 fn not_found() -> Problem {
     Problem::new(
         StatusCode::NOT_FOUND,
@@ -104,11 +135,7 @@ pub(super) async fn create(
         organisation,
         key: submission.key().to_owned(),
     };
-    let folders = Folders::new(
-        &state.config.data_dir,
-        &session.data.identity.pid,
-        &id.organisation,
-    );
+    let folders = folders_of(&state, &session.data.identity.pid, &id.organisation).await?;
     let key = id.key.clone();
     let keep = folders.clone();
     tokio::task::spawn_blocking(move || keep.keep_attachments(&key, &kept))
@@ -307,11 +334,7 @@ struct Loaded {
 /// The submission `raw` of this session's person, read off the async runtime; 404 when there is none.
 async fn load(state: &ApiState, session: &crate::Session, raw: &str) -> Result<Loaded, Problem> {
     let id = SubmissionId::parse(raw).ok_or_else(not_found)?;
-    let folders = Folders::new(
-        &state.config.data_dir,
-        &session.data.identity.pid,
-        &id.organisation,
-    );
+    let folders = folders_of(state, &session.data.identity.pid, &id.organisation).await?;
     let (f, key) = (folders.clone(), id.key.clone());
     let (journal, error, accepted, locked) = tokio::task::spawn_blocking(move || {
         let accepted = f.accepted_at(&key);

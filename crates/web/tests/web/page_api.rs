@@ -6,6 +6,7 @@ use super::page_support::{
 use reqwest::header::{CONTENT_TYPE, COOKIE, ORIGIN};
 use reqwest::StatusCode;
 use serde_json::Value;
+use sha2::Digest;
 use std::time::{Duration, Instant};
 
 fn client() -> reqwest::Client {
@@ -254,6 +255,20 @@ async fn a_submission_is_filed_once_and_offers_receipt_and_payment() {
     {
         use std::os::unix::fs::PermissionsExt;
         let persons = data.path().join("persons");
+        // The person's folder is named by a keyed hash (the pid's plain SHA-256 is reversed by trying every pid).
+        let plain: String = sha2::Sha256::digest(KARI.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let mut names: Vec<String> = std::fs::read_dir(&persons)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names.len(), 2, "{names:?}");
+        assert_eq!(names[1], "salt");
+        assert_eq!(names[0].len(), 64);
+        assert_ne!(names[0], plain);
         let mode = std::fs::metadata(&persons).unwrap().permissions().mode();
         assert_eq!(
             mode & 0o777,
