@@ -127,7 +127,7 @@ load() { # NAME URL COOKIE C: one wrk run; prints "rps p50ms p99ms non2xx redis-
   local out="$work/wrk-$1-$4.txt" rps p50 p99 bad before after total
   before=$(redis_calls)
   if [ -n "${BFF_PERF:-}" ] && [ "$1" = mva ]; then # a CPU profile of mva serve during its run: BFF_PERF=FILE
-    perf record -F 2000 -p "$mva_pid" -o "$BFF_PERF-$4" -- sleep "${duration%s}" >/dev/null 2>&1 &
+    perf record -F 499 ${BFF_PERF_ALL:+-a} ${BFF_PERF_ALL:--p "$mva_pid"} -o "$BFF_PERF-$4" -- sleep "${duration%s}" >/dev/null 2>&1 &
   fi
   if [ -n "$3" ]; then wrk -t"$threads" -c"$4" -d"$duration" --latency -H "Cookie: $3" "$2/bench" >"$out"
   else wrk -t"$threads" -c"$4" -d"$duration" --latency "$2/bench" >"$out"; fi
