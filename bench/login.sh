@@ -16,9 +16,14 @@ export MVA_HOME=$(mktemp -d)
 "$MVA" sim --port "$PORT" --headless-login >/dev/null 2>&1 &
 SIM=$!
 trap 'kill $SIM; rm -rf "$MVA_HOME"' EXIT
-sleep 1
+for _ in $(seq 100); do curl -fsS -o /dev/null "http://127.0.0.1:$PORT/.well-known/openid-configuration" 2>/dev/null && break; sleep 0.1; done
 ISSUER=http://127.0.0.1:$PORT
 CLIENT=mva-sim-refresh-client
+# The simulator's web client (refresh tokens go only to clients that authenticate): `mva login`, `mva token` and the
+# Python client all use its secret.
+SECRET=mva-sim-refresh-client-secret
+export MVA_ISSUER=$ISSUER MVA_CLIENT_ID=$CLIENT MVA_CLIENT_AUTH=client_secret_basic MVA_CLIENT_SECRET=$SECRET \
+  CLIENT_SECRET=$SECRET
 BROWSER="sh -c 'exec curl -fsS -o /dev/null -L \"\$0&sim_pid=01818510078\"'"
 
 cpu() { /usr/bin/time -f "%U %S" "$@" 2>&1 >/dev/null | tail -1; }
@@ -26,8 +31,7 @@ cpu() { /usr/bin/time -f "%U %S" "$@" 2>&1 >/dev/null | tail -1; }
 echo "== mva login: CPU seconds (user sys) per login, $N logins"
 total=0
 for _ in $(seq "$N"); do
-  t=$(cpu "$MVA" login --issuer "$ISSUER" --client-id "$CLIENT" --redirect-uri http://127.0.0.1:0/callback \
-        --browser-command "$BROWSER" --timeout 20)
+  t=$(cpu "$MVA" login --redirect-uri http://127.0.0.1:0/callback --browser-command "$BROWSER" --timeout 20)
   total=$(python3 -c "print($total + sum(map(float, '$t'.split())))")
 done
 python3 -c "print(f'mva login     mean CPU {1000*$total/$N:.1f} ms')"

@@ -6,8 +6,9 @@ random, signature checked with PyJWT). Usage:
     python3 bench/python_login.py ISSUER CLIENT_ID REDIRECT_URI BROWSER_COMMAND...
 
 It runs discovery, builds the authorization URL, listens on the redirect URI, starts the browser command with the
-URL as last argument, takes the callback, exchanges the code and validates the ID token. Prints "ok <sub>"."""
-import base64, hashlib, http.server, json, secrets, subprocess, sys, threading, urllib.parse
+URL as last argument, takes the callback, exchanges the code and validates the ID token. Prints "ok <sub>".
+With CLIENT_SECRET in the environment the code exchange authenticates with client_secret_basic (a `web` client)."""
+import base64, hashlib, http.server, json, os, secrets, subprocess, sys, threading, urllib.parse
 
 import jwt  # PyJWT
 import requests
@@ -59,7 +60,7 @@ if "iss" in result:
 tokens = session.post(meta["token_endpoint"], data={
     "grant_type": "authorization_code", "code": result["code"], "redirect_uri": redirect_uri,
     "code_verifier": verifier, "client_id": client_id,
-}, timeout=10).json()
+}, auth=(client_id, os.environ["CLIENT_SECRET"]) if os.environ.get("CLIENT_SECRET") else None, timeout=10).json()
 jwks = session.get(meta["jwks_uri"], timeout=10).json()
 header = jwt.get_unverified_header(tokens["id_token"])
 key = next(k for k in jwks["keys"] if k.get("kid") == header.get("kid"))
