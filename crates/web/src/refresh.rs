@@ -172,7 +172,9 @@ impl Sessions {
                 .load(&session.reference)
                 .await?
                 .ok_or(RefreshError::SessionGone)?;
-            if current.version > session.version && current.data.refresh_claim.is_none() {
+            if !same_tokens(&current.data.tokens, &session.data.tokens)
+                && current.data.refresh_claim.is_none()
+            {
                 return Ok(Refreshed::ByAnother(current));
             }
             if Instant::now() >= deadline {
@@ -223,7 +225,9 @@ impl Sessions {
                 Err(e) => Err(e.into()),
             });
         }
-        if current.version != seen.version {
+        // Another instance refreshed meanwhile: its tokens are the answer. A change that left the tokens alone (the
+        // Altinn token kept by the API) is no refresh: go on and claim the session as it now is.
+        if !same_tokens(&current.data.tokens, &seen.data.tokens) {
             return Held::Done(Ok(Refreshed::ByAnother(current)));
         }
         if current.data.tokens.refresh_token.is_none() {
@@ -290,6 +294,13 @@ impl Sessions {
             }
         }
     }
+}
+
+/// Whether two readings of a session hold the same tokens: a refresh replaces the access token, and spends or
+/// drops the refresh token. (Compared by value, not by the whole struct: a session as created keeps sub-second
+/// expiry times that the stored one rounds to the second.)
+fn same_tokens(a: &Tokens, b: &Tokens) -> bool {
+    a.access_token == b.access_token && a.refresh_token == b.refresh_token
 }
 
 /// A held lock, renewed in the background until released or dropped.

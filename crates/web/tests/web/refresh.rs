@@ -408,3 +408,32 @@ async fn a_waiter_uses_the_still_valid_token_or_says_busy_when_it_has_expired() 
         provider.assert_never_reused();
     }
 }
+
+#[tokio::test]
+async fn a_change_that_leaves_the_tokens_alone_does_not_pass_for_a_refresh() {
+    // The API keeps the Altinn token in the session, which changes its version but not its tokens: a refresh
+    // that started from the session as read before must still refresh, not take the unchanged tokens as new.
+    let store: Arc<dyn SessionStore> = Arc::new(MemoryStore::new());
+    let sessions = Sessions::new(store, SessionKeys::generate(), Limits::default());
+    let (before, _) = start(&sessions).await;
+    let web::Saved::Written(bumped) = sessions.save(&before, before.data.clone()).await.unwrap()
+    else {
+        panic!("saved")
+    };
+    assert!(bumped.version() > before.version());
+    let provider = Provider::new("rt-0", Duration::ZERO);
+    let p = provider.clone();
+    let refreshed = sessions
+        .refresh_once(&before, &fast(), move |tokens| p.redeem(tokens))
+        .await
+        .unwrap();
+    assert!(
+        matches!(refreshed, Refreshed::ByThisInstance(_)),
+        "{refreshed:?}"
+    );
+    assert_eq!(provider.redemptions(), 1);
+    assert_eq!(
+        refreshed.session().data.tokens.access_token.secret(),
+        "at-1"
+    );
+}
