@@ -24,81 +24,27 @@ pub(crate) enum Verdict {
     Failed(Error, Page),
 }
 
-/// The single value of a parameter; `Err` when it is given more than once (RFC 6749 3.1: no repeats).
-fn single<'a>(params: &'a [(String, String)], name: &str) -> Result<Option<&'a str>, String> {
-    let mut found = params
-        .iter()
-        .filter(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str());
-    let first = found.next();
-    if found.next().is_some() {
-        return Err(format!("the parameter {name} is given more than once"));
-    }
-    Ok(first)
-}
-
-/// Compares without an early exit, so the time taken does not tell how much of a guess was right.
-fn same_secret(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
-
-/// Judges a callback (a top-level navigation: the listener drops subresource requests before). Order matters:
-/// `state` first, so that a forged or stale answer never passes for this login's (even one carrying an error: it
-/// ends the login as foreign, not as cancelled); then `iss` (RFC 9207 2.4, also for error answers); then `error`;
-/// then `code`.
+/// Judges a callback (a top-level navigation: the listener drops subresource requests before) with the core's
+/// [`idporten::check_callback`] (`state` first, so that a forged or stale answer never passes for this login's, even
+/// one carrying an error; then `iss`, `error`, `code`), and picks the page the browser gets when it fails. A missing
+/// `iss` is judged later, by the flow, against the provider's metadata.
 pub(crate) fn judge(
     params: &[(String, String)],
     expected_state: &State,
     expected_issuer: &Issuer,
 ) -> Verdict {
-    match single(params, "state") {
-        Ok(Some(s)) if same_secret(s, expected_state.as_str()) => {}
-        _ => return Verdict::Failed(Error::CallbackForeignState, pages::not_this_login()),
-    }
-    let done_err = |e: Error| {
-        let page = pages::failed(&e);
-        Verdict::Failed(e, page)
-    };
-    let get = |name: &str| single(params, name);
-    let (iss, error, description, code) = match (
-        get("iss"),
-        get("error"),
-        get("error_description"),
-        get("code"),
-    ) {
-        (Ok(i), Ok(e), Ok(d), Ok(c)) => (i, e, d, c),
-        (Err(reason), ..) | (_, Err(reason), ..) | (_, _, Err(reason), _) | (.., Err(reason)) => {
-            return done_err(Error::CallbackMalformed { reason })
-        }
-    };
-    if let Some(found) = iss {
-        if found != expected_issuer.as_str() {
-            return done_err(Error::CallbackIssuerMismatch {
-                expected: expected_issuer.to_string(),
-                found: found.to_string(),
-            });
-        }
-    }
-    if let Some(error) = error {
-        if error == "access_denied" {
-            return Verdict::Failed(Error::LoginCancelled, pages::cancelled());
-        }
-        return done_err(Error::AuthorizationError {
-            error: error.to_string(),
-            description: description.map(str::to_string),
-        });
-    }
-    match code {
-        Some(code) if !code.is_empty() => Verdict::Code(Callback {
-            code: AuthorizationCode::new(code),
+    match idporten::check_callback(params, expected_state, expected_issuer, false) {
+        Ok(answer) => Verdict::Code(Callback {
+            code: answer.code,
             state: expected_state.clone(),
-            iss: iss.map(str::to_string),
+            iss: answer.iss,
         }),
-        _ => done_err(Error::CallbackMissingCode),
+        Err(e @ Error::CallbackForeignState) => Verdict::Failed(e, pages::not_this_login()),
+        Err(e @ Error::LoginCancelled) => Verdict::Failed(e, pages::cancelled()),
+        Err(e) => {
+            let page = pages::failed(&e);
+            Verdict::Failed(e, page)
+        }
     }
 }
 
