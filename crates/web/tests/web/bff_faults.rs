@@ -4,37 +4,7 @@
 use super::bff_support::*;
 use super::support::{redis_store, RedisServer};
 use std::time::{Duration, Instant};
-use web::{MemoryStore, SessionKeys};
-
-struct One {
-    sim: sim::SimHandle,
-    upstream: Upstream,
-    a: Instance,
-    public: String,
-}
-
-async fn one_in_memory() -> One {
-    let sim = sim().await;
-    let upstream = upstream().await;
-    let (listener, public) = bind().await;
-    let store = std::sync::Arc::new(MemoryStore::new());
-    let a = instance(
-        listener,
-        &public,
-        &sim,
-        Auth::Secret,
-        store,
-        &SessionKeys::generate(),
-        Some(&upstream.url),
-    )
-    .await;
-    One {
-        sim,
-        upstream,
-        a,
-        public,
-    }
-}
+use web::SessionKeys;
 
 async fn session_status(browser: &Browser, url: &str) -> u16 {
     browser

@@ -2,35 +2,6 @@
 //! allow-list of methods, against the simulator over real sockets (sessions in memory: these are not about Redis).
 
 use super::bff_support::*;
-use std::sync::Arc;
-use web::{MemoryStore, SessionKeys};
-
-struct World {
-    sim: sim::SimHandle,
-    upstream: Upstream,
-    server: Instance,
-}
-
-async fn world() -> World {
-    let sim = sim().await;
-    let upstream = upstream().await;
-    let (listener, public) = bind().await;
-    let server = instance(
-        listener,
-        &public,
-        &sim,
-        Auth::Secret,
-        Arc::new(MemoryStore::new()),
-        &SessionKeys::generate(),
-        Some(&upstream.url),
-    )
-    .await;
-    World {
-        sim,
-        upstream,
-        server,
-    }
-}
 
 fn query_of(url: &str) -> Vec<(String, String)> {
     url::Url::parse(url)
@@ -49,12 +20,12 @@ fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_login_link_chooses_the_level_the_language_and_a_new_login() {
-    let w = world().await;
-    let mut browser = Browser::new(&w.server.url);
+    let w = one_in_memory().await;
+    let mut browser = Browser::new(&w.a.url);
     let start = browser
         .navigate(&format!(
             "{}/oauth2/login?redirect=%2Fmva&level=idporten-loa-high&locale=en&prompt=login",
-            w.server.url
+            w.a.url
         ))
         .await;
     assert_eq!(start.status(), 303);
@@ -73,13 +44,11 @@ async fn a_login_link_chooses_the_level_the_language_and_a_new_login() {
     let done = browser.navigate(&location(&answer)).await;
     assert_eq!(done.status(), 303, "{}", done.text().await.unwrap());
     assert_eq!(location(&done), "/mva");
-    let info = browser.session_info(&w.server.url).await;
+    let info = browser.session_info(&w.a.url).await;
     assert_eq!(info["acr"], "idporten-loa-high", "{info}");
 
     // Without choices, the client's own settings (substantial, Norwegian, no prompt).
-    let plain = browser
-        .navigate(&format!("{}/oauth2/login", w.server.url))
-        .await;
+    let plain = browser.navigate(&format!("{}/oauth2/login", w.a.url)).await;
     let asked = query_of(&location(&plain));
     assert_eq!(
         param(&asked, "acr_values"),
@@ -94,7 +63,7 @@ async fn a_login_link_chooses_the_level_the_language_and_a_new_login() {
             reqwest::Method::GET,
             &format!(
                 "{}/oauth2/login?redirect=/a&level=Level4&locale=nn",
-                w.server.url
+                w.a.url
             ),
             false,
         )
@@ -112,13 +81,13 @@ async fn a_login_link_chooses_the_level_the_language_and_a_new_login() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_prompt_login_an_earlier_login_is_refused() {
-    let w = world().await;
+    let w = one_in_memory().await;
     // The provider answers with a login 100 s old (its clock behind by more than the 60 s allowed for skew), as
     // one that ignored `prompt=login` and reused a live session would; its ID token is otherwise valid.
     w.sim.clock().advance(-100);
-    let mut browser = Browser::new(&w.server.url);
+    let mut browser = Browser::new(&w.a.url);
     let start = browser
-        .navigate(&format!("{}/oauth2/login?prompt=login", w.server.url))
+        .navigate(&format!("{}/oauth2/login?prompt=login", w.a.url))
         .await;
     let answer = browser
         .http
@@ -136,15 +105,15 @@ async fn with_prompt_login_an_earlier_login_is_refused() {
     assert!(browser.session_cookie().is_none(), "no session");
 
     // The same old login without prompt=login is accepted.
-    let mut browser = Browser::new(&w.server.url);
-    let (answer, _) = browser.login(&w.server.url, "/").await;
+    let mut browser = Browser::new(&w.a.url);
+    let (answer, _) = browser.login(&w.a.url, "/").await;
     assert_eq!(answer.status(), 303);
     assert!(browser.session_cookie().is_some());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_login_choices_are_refused_and_start_nothing() {
-    let w = world().await;
+    let w = one_in_memory().await;
     for query in [
         "level=idporten-loa-low",
         "level=Level2",
@@ -153,9 +122,9 @@ async fn bad_login_choices_are_refused_and_start_nothing() {
         "prompt=none",
         "prompt=consent",
     ] {
-        let mut browser = Browser::new(&w.server.url);
+        let mut browser = Browser::new(&w.a.url);
         let answer = browser
-            .navigate(&format!("{}/oauth2/login?{query}", w.server.url))
+            .navigate(&format!("{}/oauth2/login?{query}", w.a.url))
             .await;
         assert_eq!(answer.status(), 400, "{query}");
         assert!(browser.jar.is_empty(), "{query}: no login state was set");
@@ -181,27 +150,25 @@ fn form_fields(page: &str) -> Vec<(String, String)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_logout_callback_needs_the_state_of_a_logout_started_here() {
-    let w = world().await;
-    let mut browser = Browser::new(&w.server.url);
-    let (answer, _) = browser.login(&w.server.url, "/").await;
+    let w = one_in_memory().await;
+    let mut browser = Browser::new(&w.a.url);
+    let (answer, _) = browser.login(&w.a.url, "/").await;
     assert_eq!(answer.status(), 303);
-    let logout = browser
-        .post(&format!("{}/oauth2/logout", w.server.url))
-        .await;
+    let logout = browser.post(&format!("{}/oauth2/logout", w.a.url)).await;
     assert_eq!(logout.status(), 200);
     let fields = form_fields(&logout.text().await.unwrap());
     let state = param(&fields, "state").expect("the end-session form has a state");
     assert!(state.len() >= 32, "{state}");
-    let callback = format!("{}/oauth2/logout/callback", w.server.url);
+    let callback = format!("{}/oauth2/logout/callback", w.a.url);
 
     // Another browser (no logout-state cookie), a forged state, no state: refused, nothing set.
-    let mut stranger = Browser::new(&w.server.url);
+    let mut stranger = Browser::new(&w.a.url);
     let r = stranger
         .navigate(&format!("{callback}?state={state}"))
         .await;
     assert_eq!(r.status(), 400);
     for query in ["?state=forged", "", "?state="] {
-        let mut copy = Browser::new(&w.server.url);
+        let mut copy = Browser::new(&w.a.url);
         copy.jar = browser.jar.clone();
         let r = copy.navigate(&format!("{callback}{query}")).await;
         assert_eq!(r.status(), 400, "{query:?}");
@@ -223,17 +190,17 @@ async fn the_logout_callback_needs_the_state_of_a_logout_started_here() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_proxy_forwards_only_the_allowed_methods() {
-    let w = world().await;
-    let mut browser = Browser::new(&w.server.url);
-    browser.login(&w.server.url, "/").await;
+    let w = one_in_memory().await;
+    let mut browser = Browser::new(&w.a.url);
+    browser.login(&w.a.url, "/").await;
     let send = |method: &str| {
         browser
             .request(
                 reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
-                &format!("{}/app", w.server.url),
+                &format!("{}/app", w.a.url),
                 false,
             )
-            .header("origin", &w.server.url)
+            .header("origin", &w.a.url)
             .send()
     };
     for method in ["GET", "POST", "PUT", "PATCH", "DELETE"] {
@@ -241,12 +208,8 @@ async fn the_proxy_forwards_only_the_allowed_methods() {
     }
     // Bodies go through as they came; a request without one is sent without one (not as an empty chunked stream).
     let echo: serde_json::Value = browser
-        .request(
-            reqwest::Method::POST,
-            &format!("{}/app", w.server.url),
-            false,
-        )
-        .header("origin", &w.server.url)
+        .request(reqwest::Method::POST, &format!("{}/app", w.a.url), false)
+        .header("origin", &w.a.url)
         .body("a=1&b=2")
         .send()
         .await

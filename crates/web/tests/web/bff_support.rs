@@ -368,3 +368,34 @@ pub fn claims(jwt: &str) -> serde_json::Value {
     let payload = jwt.split('.').nth(1).unwrap();
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
 }
+
+/// One BFF instance with sessions in memory, the simulator and an echoing upstream.
+pub struct One {
+    pub sim: sim::SimHandle,
+    pub upstream: Upstream,
+    pub a: Instance,
+    pub public: String,
+}
+
+pub async fn one_in_memory() -> One {
+    let sim = sim().await;
+    let upstream = upstream().await;
+    let (listener, public) = bind().await;
+    let store = Arc::new(web::MemoryStore::new());
+    let a = instance(
+        listener,
+        &public,
+        &sim,
+        Auth::Secret,
+        store,
+        &SessionKeys::generate(),
+        Some(&upstream.url),
+    )
+    .await;
+    One {
+        sim,
+        upstream,
+        a,
+        public,
+    }
+}
