@@ -37,7 +37,13 @@ pub async fn run(ctx: &ProfileSettings, args: ValidateArgs) -> Result<u8> {
             .unwrap_or(1)
     });
     let paths = args.files.clone();
-    let local = tokio::task::spawn_blocking(move || mva::validate_files(&paths, threads)).await?;
+    let local = tokio::task::spawn_blocking(move || {
+        // No libxml2 (or an unusable one) is this machine's problem, not the documents': an error (exit 1) that
+        // says what to install, not a finding on every file (exit 6).
+        mva::schema::ensure_validator()?;
+        Ok::<_, mva::MvaError>(mva::validate_files(&paths, threads))
+    })
+    .await??;
     let mut results: Vec<FileResult> = local
         .into_iter()
         .map(|(file, report)| file_result(file, report))
