@@ -9,16 +9,18 @@ mod commands;
 mod exit;
 mod last_login;
 mod lifetimes;
+mod logging;
+mod math;
 mod output;
+mod parse;
 mod settings;
 
-use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     // Before any thread exists: no child process may inherit MVA_CLIENT_SECRET.
     settings::take_secrets_from_env();
-    let cli = cli::Cli::parse();
+    let cli = parse::parse();
     // The simulator logs every request on one line; other commands are quiet unless asked.
     let default_level = match (&cli.command, cli.global.verbose) {
         (cli::Command::Sim(_) | cli::Command::Serve(_), 0) => "info",
@@ -26,14 +28,16 @@ fn main() -> ExitCode {
         (_, 1) => "info",
         _ => "debug",
     };
-    init_logging(default_level);
-    // Quick commands (a stored token, the session, help files) run on this thread: no worker threads to start.
+    logging::init(default_level);
+    // A fresh stored token, the session, help files: answered on this thread, without an async runtime.
+    if let Some(outcome) = commands::run_at_once(&cli) {
+        return finish(outcome);
+    }
+    // A token to refresh and logout need one thread; the network commands get a worker per core.
     let mut builder = match cli.command {
-        cli::Command::Token(_)
-        | cli::Command::Whoami(_)
-        | cli::Command::Logout(_)
-        | cli::Command::Completions(_)
-        | cli::Command::Man(_) => tokio::runtime::Builder::new_current_thread(),
+        cli::Command::Token(_) | cli::Command::Logout(_) => {
+            tokio::runtime::Builder::new_current_thread()
+        }
         _ => tokio::runtime::Builder::new_multi_thread(),
     };
     let runtime = match builder.enable_all().build() {
@@ -43,7 +47,12 @@ fn main() -> ExitCode {
             return ExitCode::from(exit::FAILURE);
         }
     };
-    match runtime.block_on(commands::run(cli)) {
+    finish(runtime.block_on(commands::run(cli)))
+}
+
+/// The exit code of a command's outcome, after printing its error chain and help.
+fn finish(outcome: anyhow::Result<u8>) -> ExitCode {
+    match outcome {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
             if exit::is_broken_pipe(&err) {
@@ -58,15 +67,21 @@ fn main() -> ExitCode {
     }
 }
 
-/// Logs to stderr at the level -v asks for. Nothing logs tokens; `RUST_LOG` overrides.
-fn init_logging(level: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new(format!("{level},hyper=warn,reqwest=warn"))
-    });
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_target(false)
-        .init();
+#[cfg(test)]
+mod tests {
+    /// build.rs links the unwinder into the binary (and into this test, linked the same way): a panic still
+    /// unwinds and is caught, and libgcc_s is not in the process.
+    #[test]
+    fn panics_unwind_with_the_unwinder_linked_in() {
+        let caught = std::panic::catch_unwind(|| {
+            let v: Vec<u8> = Vec::new();
+            v[usize::from(std::hint::black_box(1u8))]
+        });
+        assert!(caught.is_err(), "the panic was caught by unwinding");
+        #[cfg(all(target_os = "linux", target_env = "gnu"))]
+        {
+            let maps = std::fs::read_to_string("/proc/self/maps").expect("/proc/self/maps");
+            assert!(!maps.contains("libgcc_s"), "libgcc_s was loaded:\n{maps}");
+        }
+    }
 }

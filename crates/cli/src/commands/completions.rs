@@ -9,7 +9,7 @@ use crate::cli::{Cli, CompletionsArgs};
 use crate::exit;
 
 /// Prints the script on stdout.
-pub fn run(args: CompletionsArgs) -> Result<u8> {
+pub fn run(args: &CompletionsArgs) -> Result<u8> {
     let mut command = Cli::command();
     let mut out = Vec::new();
     clap_complete::generate(args.shell, &mut command, "mva", &mut out);

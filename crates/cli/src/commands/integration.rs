@@ -20,7 +20,7 @@ struct Report<'a> {
 }
 
 /// Runs the check; exit code [`exit::FINDINGS`] when any finding is an error.
-pub fn check(ctx: &ProfileSettings, args: IntegrationCheckArgs) -> Result<u8> {
+pub fn check(ctx: &ProfileSettings, args: &IntegrationCheckArgs) -> Result<u8> {
     let file = IntegrationFile::read(&args.file)?;
     if file.integrations.is_empty() {
         anyhow::bail!(
@@ -28,7 +28,7 @@ pub fn check(ctx: &ProfileSettings, args: IntegrationCheckArgs) -> Result<u8> {
             args.file.display()
         );
     }
-    let software = software_settings(ctx, &args)?;
+    let software = software_settings(ctx, args)?;
     // Compare the software with the integration it uses; the others are checked on their own.
     let used = file
         .integrations

@@ -9,7 +9,7 @@ use crate::exit;
 
 /// Prints mva(1), or writes it and one page per subcommand (mva-login.1, mva-integration-check.1, ...) into
 /// `--out DIR`.
-pub fn run(args: ManArgs) -> Result<u8> {
+pub fn run(args: &ManArgs) -> Result<u8> {
     let command = Cli::command();
     match &args.out {
         None => {

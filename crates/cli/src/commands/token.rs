@@ -19,6 +19,28 @@ struct TokenJson<'a> {
     scope: &'a str,
 }
 
+/// Prints the stored access token when it is fresh (more than the refresh margin left) and the session is not
+/// over: on this thread, with no async runtime and no network. `None`: it must be refreshed, nothing is stored, or
+/// the store would wait; [`run`] does the rest.
+pub fn from_store(ctx: &ProfileSettings, args: &TokenArgs) -> Result<Option<u8>> {
+    let provider = settings::provider(ctx, &args.provider)?;
+    let registered = lifetimes::registered(ctx, &args.registration, &provider)?;
+    let store = session::store()?;
+    let Some(loaded) = session::try_load_at_once(store.as_ref(), &provider.store_key()) else {
+        return Ok(None);
+    };
+    let Some(tokens) = loaded? else {
+        return Ok(None);
+    };
+    let end = lifetimes::session_end(&tokens, registered.as_ref());
+    lifetimes::ensure_not_over(end, tokens.authenticated_at(), now())?;
+    if tokens.needs_refresh(now(), idporten::DEFAULT_REFRESH_MARGIN_SECS) {
+        return Ok(None);
+    }
+    print(&tokens, end.at, args.json)?;
+    Ok(Some(exit::SUCCESS))
+}
+
 /// Prints the access token (refreshed when needed).
 pub async fn run(ctx: &ProfileSettings, args: TokenArgs) -> Result<u8> {
     let provider = settings::provider(ctx, &args.provider)?;
@@ -31,14 +53,20 @@ pub async fn run(ctx: &ProfileSettings, args: TokenArgs) -> Result<u8> {
     }
     let tokens = session::current_tokens(ctx, &provider, &args.login).await?;
     let end = lifetimes::session_end(&tokens, registered.as_ref());
+    print(&tokens, end.at, args.json)?;
+    Ok(exit::SUCCESS)
+}
+
+/// The bare token on a line, or `--json` (its expiry capped at the session's end).
+fn print(tokens: &idporten::TokenSet, session_end: i64, json: bool) -> Result<()> {
     let mut out = std::io::stdout().lock();
-    if args.json {
+    if json {
         serde_json::to_writer(
             &mut out,
             &TokenJson {
                 access_token: tokens.access_token.secret(),
                 token_type: &tokens.token_type,
-                expires_at: tokens.access_expires_at.min(end.at),
+                expires_at: tokens.access_expires_at.min(session_end),
                 scope: &tokens.scope,
             },
         )?;
@@ -47,7 +75,7 @@ pub async fn run(ctx: &ProfileSettings, args: TokenArgs) -> Result<u8> {
         writeln!(out, "{}", tokens.access_token.secret())?;
     }
     out.flush()?;
-    Ok(exit::SUCCESS)
+    Ok(())
 }
 
 fn now() -> i64 {

@@ -30,17 +30,17 @@ struct Whoami<'a> {
     registered_lifetimes: Option<&'a Registered>,
 }
 
-/// Shows the stored session. Reads only the store: no network.
-pub async fn run(ctx: &ProfileSettings, args: WhoamiArgs) -> Result<u8> {
+/// Shows the stored session. Reads only the store: no network, no async runtime.
+pub fn run(ctx: &ProfileSettings, args: &WhoamiArgs) -> Result<u8> {
     let provider = settings::provider(ctx, &args.provider)?;
     let store = session::store()?;
     let key = provider.store_key();
-    let tokens = idporten::load_tokens(store.as_ref(), &key)
-        .await?
-        .ok_or_else(|| idporten::Error::NotLoggedIn {
+    let tokens = session::load_at_once(store.as_ref(), &key)?.ok_or_else(|| {
+        idporten::Error::NotLoggedIn {
             issuer: provider.issuer.to_string(),
             client_id: provider.client_id.to_string(),
-        })?;
+        }
+    })?;
     let registered = lifetimes::registered(ctx, &args.registration, &provider)?;
     let end = lifetimes::session_end(&tokens, registered.as_ref());
     let c = &tokens.id_claims;

@@ -74,6 +74,35 @@ fn login_token_whoami_logout_local() {
     );
 }
 
+/// The quick path of `mva token` (no async runtime, the logger built only when a line is printed) still warns:
+/// a token file that others can read is narrowed to 0600, and the user is told.
+#[cfg(unix)]
+#[test]
+fn a_token_file_open_to_others_is_narrowed_with_a_warning() {
+    use std::os::unix::fs::PermissionsExt;
+    let sim = Sim::start();
+    let home = Home::web_client();
+    login(&home, &sim).expect(0);
+    let quiet = home.run(&["token"]).expect(0);
+    assert_eq!(quiet.stderr(), "", "nothing to say about a private file");
+    let files = home.token_files();
+    assert_eq!(files.len(), 1, "{files:?}");
+    std::fs::set_permissions(&files[0], std::fs::Permissions::from_mode(0o644)).unwrap();
+
+    let run = home.run(&["token"]).expect(0);
+    assert_eq!(run.stdout(), quiet.stdout(), "the same stored token");
+    assert!(
+        run.stderr().contains("WARN")
+            && run
+                .stderr()
+                .contains("a token file was open to others; narrowing it to 0600"),
+        "{}",
+        run.stderr()
+    );
+    let mode = std::fs::metadata(&files[0]).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+}
+
 #[test]
 fn a_taken_port_names_the_port_and_the_redirect_uri() {
     let sim = Sim::start();
