@@ -2,7 +2,7 @@
 # `mva` start-up (issue 10, item 3): `mva token` with a valid stored token and `mva --version`, each against
 # /bin/true in the same hyperfine run, and the shared libraries the dynamic loader maps for each (libxml2, and the
 # ICU, liblzma and libstdc++ it pulls in, must not be among them: the mva library loads libxml2 on first validation).
-# Usage: bench/startup.sh [RUNS]   (needs: cargo build --release -p mva-cli; hyperfine; curl)
+# Usage: bench/startup.sh [RUNS]   (needs: cargo build --release -p mva-cli; hyperfine; curl; python3)
 #   MVA=path/to/mva bench/startup.sh     measures another build (e.g. an older one, for a before/after)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,7 +31,17 @@ for cmd in "--version" "token"; do
 done
 
 echo "== mva token (valid stored token) and mva --version vs /bin/true, $RUNS runs each"
-table=$(mktemp)
-hyperfine -N --warmup 50 --runs "$RUNS" --export-markdown "$table" "$MVA token" "$MVA --version" /bin/true
-cat "$table"
-rm -f "$table"
+json=$(mktemp)
+hyperfine -N --warmup 50 --runs "$RUNS" --export-json "$json" "$MVA token" "$MVA --version" /bin/true
+# The mean (hyperfine's own ratio) moves with a few slow runs on a shared machine; the median is printed beside it.
+python3 - "$json" <<'PY'
+import json, sys
+results = json.load(open(sys.argv[1]))["results"]
+anchor = results[-1]
+print("| command | mean | median | mean / /bin/true | median / /bin/true |")
+print("|---|---:|---:|---:|---:|")
+for r in results:
+    print(f"| `{r['command']}` | {r['mean'] * 1e3:.2f} ms | {r['median'] * 1e3:.2f} ms"
+          f" | {r['mean'] / anchor['mean']:.2f} | {r['median'] / anchor['median']:.2f} |")
+PY
+rm -f "$json"
