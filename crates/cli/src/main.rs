@@ -10,6 +10,8 @@ mod exit;
 mod last_login;
 mod lifetimes;
 mod logging;
+// glibc keeps maths in a library of its own; elsewhere (musl, macOS, Windows) `pow` is in the C library anyway.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
 mod math;
 mod output;
 mod parse;
