@@ -171,8 +171,10 @@ node "$INTEROP/bench/mint.mjs" "$OP" --profile oidc-provider --client $SHARED_CL
 bench op refresh $OP_PID "$OP/token" "$HERE/refresh.lua" "$OUT/op-rt.txt" $SHARED_CLIENT $THREADS
 
 # Authorization code + PKCE: codes minted just before the run (the sim's codes live 30 s, as ID-porten's).
-SIM_CODES=${SIM_CODES:-15000}
-OP_CODES=${OP_CODES:-25000}
+# Enough for 10 s at each server's rate (the sim answers about 2 800 codes/s here, oidc-provider about 1 400); fewer
+# would run out before the end and understate the rate.
+SIM_CODES=${SIM_CODES:-40000}
+OP_CODES=${OP_CODES:-16000}
 node "$INTEROP/bench/mint.mjs" "$SIM" --profile sim --client $SIM_CLIENT --client-secret $SIM_SECRET --redirect-uri $REDIRECT --mode codes --count "$SIM_CODES" --concurrency 64 --out "$OUT/sim-codes.txt"
 bench sim code $SIM_PID "$SIM/token" "$HERE/code.lua" "$OUT/sim-codes.txt" $THREADS
 node "$INTEROP/bench/mint.mjs" "$OP" --profile oidc-provider --client $SHARED_CLIENT --redirect-uri $REDIRECT --mode codes --count "$OP_CODES" --concurrency 32 --out "$OUT/op-codes.txt"
