@@ -17,30 +17,19 @@ pub fn store() -> Result<Box<dyn idporten::TokenStore>> {
 
 /// The stored session, read on this thread without an async runtime. The local stores (files, the OS keyring)
 /// are synchronous under their async interface, so the load is done at its first poll; a store that would wait
-/// is an error here (`mva token` then goes through the runtime instead, see [`try_load_at_once`]).
+/// is an error.
 pub fn load_at_once(
     store: &dyn idporten::TokenStore,
     key: &idporten::StoreKey,
 ) -> Result<Option<idporten::TokenSet>> {
-    match try_load_at_once(store, key) {
-        Some(loaded) => loaded,
-        None => anyhow::bail!(
-            "the session store ({}) did not answer at once",
-            store.describe()
-        ),
-    }
-}
-
-/// [`load_at_once`], with `None` when the store would wait.
-pub fn try_load_at_once(
-    store: &dyn idporten::TokenStore,
-    key: &idporten::StoreKey,
-) -> Option<Result<Option<idporten::TokenSet>>> {
     let mut load = std::pin::pin!(idporten::load_tokens(store, key));
     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
     match load.as_mut().poll(&mut cx) {
-        std::task::Poll::Ready(loaded) => Some(loaded.map_err(Into::into)),
-        std::task::Poll::Pending => None,
+        std::task::Poll::Ready(loaded) => Ok(loaded?),
+        std::task::Poll::Pending => anyhow::bail!(
+            "the session store ({}) did not answer at once",
+            store.describe()
+        ),
     }
 }
 

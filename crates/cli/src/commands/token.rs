@@ -20,41 +20,47 @@ struct TokenJson<'a> {
 }
 
 /// Prints the stored access token when it is fresh (more than the refresh margin left) and the session is not
-/// over: on this thread, with no async runtime and no network. `None`: it must be refreshed, nothing is stored, or
-/// the store would wait; [`run`] does the rest.
+/// over: on this thread, with no async runtime and no network. `None`: nothing is stored or the token must be
+/// refreshed; [`run`] does the rest.
 pub fn from_store(ctx: &ProfileSettings, args: &TokenArgs) -> Result<Option<u8>> {
-    let provider = settings::provider(ctx, &args.provider)?;
-    let registered = lifetimes::registered(ctx, &args.registration, &provider)?;
-    let store = session::store()?;
-    let Some(loaded) = session::try_load_at_once(store.as_ref(), &provider.store_key()) else {
+    let (_, registered, Some(tokens)) = stored_session(ctx, args)? else {
         return Ok(None);
     };
-    let Some(tokens) = loaded? else {
-        return Ok(None);
-    };
-    let end = lifetimes::session_end(&tokens, registered.as_ref());
-    lifetimes::ensure_not_over(end, tokens.authenticated_at(), now())?;
     if tokens.needs_refresh(now(), idporten::DEFAULT_REFRESH_MARGIN_SECS) {
         return Ok(None);
     }
+    let end = lifetimes::session_end(&tokens, registered.as_ref());
     print(&tokens, end.at, args.json)?;
     Ok(Some(exit::SUCCESS))
 }
 
 /// Prints the access token (refreshed when needed).
 pub async fn run(ctx: &ProfileSettings, args: TokenArgs) -> Result<u8> {
-    let provider = settings::provider(ctx, &args.provider)?;
-    let registered = lifetimes::registered(ctx, &args.registration, &provider)?;
-    if let Some(stored) =
-        idporten::load_tokens(session::store()?.as_ref(), &provider.store_key()).await?
-    {
-        let end = lifetimes::session_end(&stored, registered.as_ref());
-        lifetimes::ensure_not_over(end, stored.authenticated_at(), now())?;
-    }
+    let (provider, registered, _) = stored_session(ctx, &args)?;
     let tokens = session::current_tokens(ctx, &provider, &args.login).await?;
     let end = lifetimes::session_end(&tokens, registered.as_ref());
     print(&tokens, end.at, args.json)?;
     Ok(exit::SUCCESS)
+}
+
+/// The provider, its registered lifetimes, and the stored session, if any, once it is checked not to be over
+/// (by the stored expiry or the integration's authorization lifetime, whichever ends first).
+fn stored_session(
+    ctx: &ProfileSettings,
+    args: &TokenArgs,
+) -> Result<(
+    settings::Provider,
+    Option<lifetimes::Registered>,
+    Option<idporten::TokenSet>,
+)> {
+    let provider = settings::provider(ctx, &args.provider)?;
+    let registered = lifetimes::registered(ctx, &args.registration, &provider)?;
+    let stored = session::load_at_once(session::store()?.as_ref(), &provider.store_key())?;
+    if let Some(tokens) = &stored {
+        let end = lifetimes::session_end(tokens, registered.as_ref());
+        lifetimes::ensure_not_over(end, tokens.authenticated_at(), now())?;
+    }
+    Ok((provider, registered, stored))
 }
 
 /// The bare token on a line, or `--json` (its expiry capped at the session's end).
