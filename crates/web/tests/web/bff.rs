@@ -80,12 +80,8 @@ async fn log_in_on_a_use_the_session_on_b_and_log_out() {
                 false,
             )
             .header("authorization", "Bearer forged-by-the-client")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .fetch_json()
+            .await;
         let bearer = echoed["authorization"]
             .as_str()
             .expect("an Authorization header");
@@ -146,12 +142,8 @@ async fn log_in_on_a_use_the_session_on_b_and_log_out() {
         let anonymous: serde_json::Value = browser
             .request(reqwest::Method::GET, &format!("{}/app", w.a.url), false)
             .header("authorization", "Bearer forged-by-the-client")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .fetch_json()
+            .await;
         assert_eq!(
             anonymous["authorization"],
             serde_json::Value::Null,
@@ -208,12 +200,8 @@ async fn both_instances_refreshing_at_once_never_spend_a_token_twice() {
     // The session survives, and its token is good at the provider.
     let echoed: serde_json::Value = browser
         .request(reqwest::Method::GET, &format!("{}/x", w.b.url), false)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .fetch_json()
+        .await;
     let token = echoed["authorization"]
         .as_str()
         .unwrap()

@@ -145,12 +145,8 @@ async fn back_channel_logout_needs_a_token_signed_by_the_provider() {
     let (_, _) = browser.login(&o.a.url, "/").await;
     let echoed: serde_json::Value = browser
         .request(reqwest::Method::GET, &format!("{}/p", o.a.url), false)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .fetch_json()
+        .await;
     let access = echoed["authorization"]
         .as_str()
         .unwrap()

@@ -67,12 +67,8 @@ async fn a_login_link_chooses_the_level_the_language_and_a_new_login() {
             ),
             false,
         )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .fetch_json()
+        .await;
     assert_eq!(
         fetched["location"],
         "/oauth2/login?redirect=%2Fa&level=idporten-loa-high&locale=nn"
@@ -211,12 +207,8 @@ async fn the_proxy_forwards_only_the_allowed_methods() {
         .request(reqwest::Method::POST, &format!("{}/app", w.a.url), false)
         .header("origin", &w.a.url)
         .body("a=1&b=2")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .fetch_json()
+        .await;
     assert_eq!(echo["body"], "a=1&b=2");
     assert_eq!(echo["content-length"], "7");
     let echo: serde_json::Value = send("GET").await.unwrap().json().await.unwrap();

@@ -210,6 +210,19 @@ pub async fn upstream() -> Upstream {
     Upstream { url, hits, task }
 }
 
+/// A request sent and its JSON answer read; the test fails on a network error or a body that is not JSON.
+#[allow(async_fn_in_trait)]
+pub trait FetchJson {
+    /// Sends the request and reads the answer as JSON.
+    async fn fetch_json(self) -> serde_json::Value;
+}
+
+impl FetchJson for reqwest::RequestBuilder {
+    async fn fetch_json(self) -> serde_json::Value {
+        self.send().await.unwrap().json().await.unwrap()
+    }
+}
+
 /// A browser stand-in: follows nothing by itself, keeps the cookies the BFF sets.
 pub struct Browser {
     pub http: reqwest::Client,
@@ -295,12 +308,8 @@ impl Browser {
             &format!("{bff_url}/oauth2/session"),
             false,
         )
-        .send()
+        .fetch_json()
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
     }
 
     /// A state-changing request from the application's own page (Origin = the public URL).
