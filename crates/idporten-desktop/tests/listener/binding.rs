@@ -57,6 +57,7 @@ async fn a_port_taken_only_on_ipv6_loopback_is_also_in_use() {
 
 #[tokio::test]
 async fn localhost_on_a_fixed_port_answers_on_both_loopback_addresses() {
+    let _turn = PROCESSES_OR_FIXED_PORTS.lock().await;
     let port = free_port();
     let mut l = bind(&format!("http://localhost:{port}/auth/loginsuccess")).await;
     assert_eq!(
@@ -99,6 +100,7 @@ async fn localhost_on_a_fixed_port_answers_on_both_loopback_addresses() {
 /// listening sockets (and the browser's kept-alive connection) are closed. 50 rounds on one fixed port.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fixed_port_is_bound_served_shut_down_and_bound_again_50_times() {
+    let _turn = PROCESSES_OR_FIXED_PORTS.lock().await;
     let port = free_port();
     let uri = format!("http://localhost:{port}/auth/loginsuccess");
     for round in 0..50 {

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 
 #[tokio::test]
 async fn a_browser_command_gets_the_url_as_last_argument_and_the_login_completes() {
+    let _turn = PROCESSES_OR_FIXED_PORTS.lock().await;
     let dir = tempfile::tempdir().unwrap();
     let (command, out) = recording_script(dir.path());
     let mut l = bind("http://127.0.0.1:0/cb").await;
@@ -26,6 +27,7 @@ async fn a_browser_command_gets_the_url_as_last_argument_and_the_login_completes
 
 #[test]
 fn a_missing_browser_command_is_named_in_the_error() {
+    let _turn = PROCESSES_OR_FIXED_PORTS.blocking_lock();
     let url = url::Url::parse("http://localhost:1/x").unwrap();
     let e = CommandBrowser {
         command: "/no/such/browser --flag".into(),
@@ -53,6 +55,7 @@ fn a_missing_browser_command_is_named_in_the_error() {
 
 #[test]
 fn open_or_print_falls_back_to_printing() {
+    let _turn = PROCESSES_OR_FIXED_PORTS.blocking_lock();
     let url = url::Url::parse("http://localhost:1/x").unwrap();
     let opener = OpenOrPrint(CommandBrowser {
         command: "/no/such/browser".into(),
@@ -97,6 +100,7 @@ fn print_url_writes_the_url_for_the_user() {
 
 #[test]
 fn the_system_browser_honours_the_browser_variable() {
+    let _turn = PROCESSES_OR_FIXED_PORTS.blocking_lock();
     // The only test of this binary that touches $BROWSER.
     let dir = tempfile::tempdir().unwrap();
     let (command, out) = recording_script(dir.path());

@@ -103,6 +103,13 @@ pub(crate) fn ipv6_loopback_available() -> bool {
     std::net::TcpListener::bind("[::1]:0").is_ok()
 }
 
+/// Tests that start a process and tests that bind a fixed port again take turns. A process starts as a copy of
+/// this test binary, with a copy of every socket it has open, until it executes its program (close-on-exec
+/// closes them only then); a listener another test has just shut down can stay bound for that moment, and
+/// binding its port again fails with "another program listens".
+pub(crate) static PROCESSES_OR_FIXED_PORTS: tokio::sync::Mutex<()> =
+    tokio::sync::Mutex::const_new(());
+
 /// A port free on both 127.0.0.1 and [::1] right now, chosen below Linux's ephemeral range (32768 and up).
 ///
 /// A port from the ephemeral range can be taken, between two binds of a test, as the source port of any outgoing

@@ -103,6 +103,7 @@ async fn another_user_who_reads_the_logout_url_does_not_get_the_id_token() {
         );
     } else {
         let url = page_url.to_string();
+        let _turn = PROCESSES_OR_FIXED_PORTS.lock().await;
         let out = tokio::task::spawn_blocking(move || {
             std::process::Command::new("curl")
                 .args(["-sS", "-w", "\n%{http_code}", &url])
